@@ -1,0 +1,35 @@
+import type { LocalClusterConfig } from '../../src/config/schema.ts';
+
+/** How the supervisor runs one process of the cluster. */
+export interface ComponentSpec {
+  /** Unique within the cluster: etcd-0, kube-apiserver-1, load-balancer, ... */
+  id: string;
+  kind: 'etcd' | 'kube-apiserver' | 'kube-controller-manager' | 'kube-scheduler' | 'kwok' | 'load-balancer';
+  command: string;
+  args: string[];
+  logFile: string;
+  /** What the supervisor does when the process exits on its own (as kubelet does for static pods). */
+  restart: 'always' | 'never';
+}
+
+/** Everything about one embedded cluster that outlives the command that started it: written to cluster.json. */
+export interface LocalClusterSpec {
+  name: string;
+  /** Random id; every process of the cluster carries it in its environment (see cluster-processes.ts). */
+  uid: string;
+  dir: string;
+  createdAt: string;
+  /** Set once `cluster up` saw the cluster healthy; a directory without it is a half-provisioned leftover. */
+  readyAt?: string;
+  config: LocalClusterConfig;
+  /** https://127.0.0.1:<port>, the load balancer every client uses. */
+  endpoint: string;
+  kubeconfig: string;
+  apiServers: { id: string; url: string }[];
+  etcdMembers: { id: string; clientUrl: string; peerUrl: string; dataDir: string }[];
+  etcdClient: { caFile: string; certFile: string; keyFile: string };
+  versions: Record<string, string>;
+  components: ComponentSpec[];
+}
+
+export const clusterSpecFile = 'cluster.json';

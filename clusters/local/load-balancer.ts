@@ -1,0 +1,75 @@
+import { connect, createServer, type Socket } from 'node:net';
+
+export interface Backend {
+  host: string;
+  port: number;
+}
+
+/** How long a backend that refused a connection is passed over before it is tried again. */
+const backendCooldownMs = 1000;
+
+/**
+ * The one endpoint of the embedded cluster's API: a TCP pass-through (TLS ends at the apiservers) that
+ * spreads connections round-robin and, when a backend refuses, retries the next one, so clients never
+ * notice which apiserver serves them or that one was killed.
+ */
+export function startLoadBalancer(listen: Backend, backends: Backend[]): Promise<() => Promise<void>> {
+  const downUntil = new Map<Backend, number>();
+  let next = 0;
+
+  const pick = (tried: Set<Backend>): Backend | undefined => {
+    const now = Date.now();
+    const candidates = backends.filter((b) => !tried.has(b));
+    const healthy = candidates.filter((b) => (downUntil.get(b) ?? 0) <= now);
+    const pool = healthy.length > 0 ? healthy : candidates;
+    if (pool.length === 0) return undefined;
+    next = (next + 1) % pool.length;
+    return pool[next];
+  };
+
+  const relay = (client: Socket, tried = new Set<Backend>()) => {
+    const backend = pick(tried);
+    if (!backend) {
+      client.destroy();
+      return;
+    }
+    tried.add(backend);
+    const upstream = connect(backend);
+    upstream.once('connect', () => {
+      upstream.setNoDelay(true);
+      client.pipe(upstream).pipe(client);
+      upstream.on('error', () => client.destroy());
+      client.on('error', () => upstream.destroy());
+      upstream.on('close', () => client.destroy());
+      client.on('close', () => upstream.destroy());
+      client.resume();
+    });
+    upstream.once('error', () => {
+      if (upstream.connecting || !upstream.remoteAddress) {
+        downUntil.set(backend, Date.now() + backendCooldownMs);
+        relay(client, tried);
+      }
+    });
+  };
+
+  const server = createServer({ pauseOnConnect: true }, (client) => {
+    client.setNoDelay(true);
+    client.on('error', () => {});
+    relay(client);
+  });
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen({ host: listen.host, port: listen.port, exclusive: true }, () => {
+      resolve(() => new Promise((done) => server.close(() => done())));
+    });
+  });
+}
+
+export function parseHostPort(value: string): Backend {
+  const at = value.lastIndexOf(':');
+  const port = Number(value.slice(at + 1));
+  if (at <= 0 || !Number.isInteger(port) || port <= 0 || port > 65535) {
+    throw new Error(`expected host:port, got "${value}"`);
+  }
+  return { host: value.slice(0, at), port };
+}

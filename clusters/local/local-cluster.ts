@@ -1,0 +1,271 @@
+import { spawn } from 'node:child_process';
+import { copyFile, mkdir, open, readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { GauntletConfig } from '../../src/config/schema.ts';
+import { ConfigError, GauntletError, InfrastructureError } from '../../src/errors.ts';
+import { type Kube, kubeFromFile } from '../../src/kube/client.ts';
+import { ensureProbeDeployment, waitForProbeAvailable } from '../../src/kube/probe-deployment.ts';
+import type { Progress } from '../../src/log.ts';
+import { clusterDir } from '../../src/paths.ts';
+import { clusterMarkerVariable, findClusterProcesses, killClusterProcesses } from '../../src/process/cluster-processes.ts';
+import { freePorts, isPortFree } from '../../src/process/ports.ts';
+import { type ResolvedTool, resolveTools } from '../../src/tools/index.ts';
+import { clusterSpecFile, type LocalClusterSpec } from './cluster-spec.ts';
+import { apiServerHost, clusterComponents, memberCounts } from './components.ts';
+import { writeKubeconfig } from './kubeconfig.ts';
+import { createPki } from './pki.ts';
+import { createNodes, simulatedNodes, waitForNodesReady } from './simulated-nodes.ts';
+import { readSupervisorState, supervisorLogTail, waitForApi } from './local-cluster-health.ts';
+
+const uidFile = 'uid';
+const clusterBinaries = ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kwok'] as const;
+const stagesFixture = join(import.meta.dirname, '..', '..', 'fixtures', 'kwok', 'stages.yaml');
+const gauntletCli = join(import.meta.dirname, '..', '..', 'bin', 'gauntlet.js');
+
+/** Deadlines of `cluster up`, generous for 2-core machines; 1000 nodes get more time. */
+function upDeadlines(nodes: number) {
+  return { apiMs: 90_000, nodesMs: 60_000 + nodes * 120, probeMs: 60_000 };
+}
+
+export async function readLocalSpec(name: string): Promise<LocalClusterSpec | undefined> {
+  try {
+    return JSON.parse(await readFile(join(clusterDir(name), clusterSpecFile), 'utf8')) as LocalClusterSpec;
+  } catch {
+    return undefined;
+  }
+}
+
+async function readUid(dir: string): Promise<string | undefined> {
+  try {
+    return (await readFile(join(dir, uidFile), 'utf8')).trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Stops every process of the named cluster and removes its directory: asks the supervisor to shut down in
+ * order, then kills whatever still carries the cluster's marker (a SIGKILLed harness, a dead supervisor).
+ * Returns how many processes had to be reaped by force. Safe to call when nothing is there.
+ */
+export async function destroyLocalCluster(name: string, progress: Progress): Promise<{ found: boolean; reaped: number }> {
+  const dir = clusterDir(name);
+  const uid = await readUid(dir);
+  if (!uid) {
+    await rm(dir, { recursive: true, force: true });
+    return { found: false, reaped: 0 };
+  }
+  const supervisor = await readSupervisorState(dir);
+  if (supervisor) {
+    progress.step(`stopping cluster ${name}`);
+    await fetch(`http://127.0.0.1:${supervisor.controlPort}/shutdown`, { method: 'POST', signal: AbortSignal.timeout(2000) }).catch(
+      () => undefined,
+    );
+  }
+  // The supervisor stops members in order within its own bounds; anything left after that is reaped.
+  await killClusterProcesses(uid, 20_000);
+  const left = await findClusterProcesses(uid);
+  if (left.length > 0) {
+    throw new InfrastructureError(
+      `cluster ${name}: ${left.length} processes survived SIGKILL: ${left.map((p) => `${p.pid} ${p.command}`).join(', ')}`,
+    );
+  }
+  await rm(dir, { recursive: true, force: true });
+  return { found: true, reaped: 0 };
+}
+
+export interface UpOptions {
+  progress: Progress;
+  signal?: AbortSignal;
+}
+
+/**
+ * Provisions the embedded cluster: real etcd, kube-apiserver(s), controller manager(s), scheduler(s) and kwok,
+ * supervised by a detached process so the cluster outlives this command. Returns when the API is healthy,
+ * every node is Ready and the probe Deployment is available. On any failure nothing is left running.
+ */
+export async function upLocalCluster(config: GauntletConfig, o: UpOptions): Promise<LocalClusterSpec> {
+  const { name, local } = config.cluster;
+  const { progress } = o;
+  const dir = clusterDir(name);
+
+  const existing = await readUid(dir);
+  if (existing) {
+    const processes = await findClusterProcesses(existing);
+    const spec = await readLocalSpec(name);
+    if (spec?.readyAt && processes.length > 0) {
+      throw new ConfigError(
+        `cluster "${name}" is already running (${processes.length} processes, up since ${spec.readyAt}); ` +
+          `reuse it with --cluster ${name}, or stop it with: gauntlet cluster down --name ${name}`,
+      );
+    }
+    progress.step(`reaping leftovers of an earlier cluster "${name}" (${processes.length} processes)`);
+    await destroyLocalCluster(name, progress);
+  }
+  if (local.apiServerPort !== 0 && !(await isPortFree(local.apiServerPort))) {
+    throw new ConfigError(`cluster.local.apiServerPort: port ${local.apiServerPort} is already in use on 127.0.0.1`);
+  }
+
+  progress.step('resolving binaries');
+  const tools = await resolveTools([...clusterBinaries], {
+    explicitPaths: config.tools.paths,
+    mirror: config.tools.mirror,
+    allowDownload: config.tools.download,
+    allowBuild: config.tools.build,
+    progress,
+    signal: o.signal,
+  });
+
+  const uid = crypto.randomUUID();
+  await mkdir(join(dir, 'logs'), { recursive: true });
+  await writeFile(join(dir, uidFile), uid); // first, so a crash from here on leaves reapable leftovers
+  try {
+    const spec = await provision(config, dir, uid, tools, o);
+    return spec;
+  } catch (error) {
+    const tail = await supervisorLogTail(dir).catch(() => '');
+    progress.step(`cluster up failed; stopping everything it started`);
+    await destroyLocalCluster(name, progress).catch(() => undefined);
+    if (error instanceof GauntletError) {
+      throw new (error.constructor as typeof GauntletError)(`${error.message}${tail}`, error.exitCode);
+    }
+    throw new InfrastructureError(`cluster up failed: ${(error as Error).message}${tail}`, { cause: error });
+  }
+}
+
+async function provision(
+  config: GauntletConfig,
+  dir: string,
+  uid: string,
+  tools: Record<(typeof clusterBinaries)[number], ResolvedTool>,
+  o: UpOptions,
+): Promise<LocalClusterSpec> {
+  const { name, local } = config.cluster;
+  const { progress } = o;
+  const counts = memberCounts(local.ha);
+
+  progress.step(`generating certificates and configuration in ${dir}`);
+  const pki = await createPki(join(dir, 'pki'));
+  const [apiServerPort] =
+    local.apiServerPort === 0 ? await freePorts(1, Array.from({ length: counts.apiServers }, (_, n) => apiServerHost(n))) : [0];
+  const ports = await freePorts(2 * counts.etcd + counts.controllerManagers + counts.schedulers + 2);
+  const take = (n: number) => ports.splice(0, n);
+  const componentPorts = {
+    loadBalancer: local.apiServerPort || take(1)[0]!,
+    apiServer: apiServerPort!,
+    etcdClient: take(counts.etcd),
+    etcdPeer: take(counts.etcd),
+    controllerManager: take(counts.controllerManagers),
+    scheduler: take(counts.schedulers),
+    kwok: take(1)[0]!,
+  };
+  const endpoint = `https://127.0.0.1:${componentPorts.loadBalancer}`;
+  const kubeconfigFor = async (file: string, identity: keyof typeof pki.clients) => {
+    const path = join(dir, file);
+    await writeKubeconfig(path, {
+      clusterName: name,
+      server: endpoint,
+      caFile: pki.caCert,
+      certFile: pki.clients[identity].cert,
+      keyFile: pki.clients[identity].key,
+      user: identity,
+    });
+    return path;
+  };
+  const kubeconfig = await kubeconfigFor('kubeconfig', 'admin');
+  const kubeconfigs = {
+    controllerManager: await kubeconfigFor('controller-manager.kubeconfig', 'kube-controller-manager'),
+    scheduler: await kubeconfigFor('scheduler.kubeconfig', 'kube-scheduler'),
+    kwok: await kubeconfigFor('kwok.kubeconfig', 'kwok'),
+  };
+  const kwokConfigFile = join(dir, 'kwok.yaml');
+  await copyFile(stagesFixture, kwokConfigFile);
+
+  const components = clusterComponents({
+    name,
+    dir,
+    config: local,
+    pki,
+    binaries: {
+      etcd: tools.etcd.path,
+      'kube-apiserver': tools['kube-apiserver'].path,
+      'kube-controller-manager': tools['kube-controller-manager'].path,
+      'kube-scheduler': tools['kube-scheduler'].path,
+      kwok: tools.kwok.path,
+    },
+    ports: componentPorts,
+    kubeconfigs,
+    kwokConfigFile,
+  });
+  const etcdMembers = components
+    .filter((c) => c.kind === 'etcd')
+    .map((c, n) => ({
+      id: c.id,
+      clientUrl: `https://127.0.0.1:${componentPorts.etcdClient[n]}`,
+      peerUrl: `https://127.0.0.1:${componentPorts.etcdPeer[n]}`,
+      dataDir: join(dir, 'etcd', c.id),
+    }));
+  const spec: LocalClusterSpec = {
+    name,
+    uid,
+    dir,
+    createdAt: new Date().toISOString(),
+    config: local,
+    endpoint,
+    kubeconfig,
+    apiServers: components
+      .filter((c) => c.kind === 'kube-apiserver')
+      .map((c, n) => ({ id: c.id, url: `https://${apiServerHost(n)}:${componentPorts.apiServer}` })),
+    etcdMembers,
+    etcdClient: { caFile: pki.caCert, certFile: pki.apiserverEtcdClientCert, keyFile: pki.apiserverEtcdClientKey },
+    versions: Object.fromEntries(Object.values(tools).map((t) => [t.name, t.version])),
+    components,
+  };
+  await writeSpec(spec);
+
+  progress.step(
+    `starting ${counts.etcd} etcd, ${counts.apiServers} kube-apiserver, ${counts.controllerManagers} kube-controller-manager, ` +
+      `${counts.schedulers} kube-scheduler, kwok (logs in ${join(dir, 'logs')})`,
+  );
+  await startSupervisor(dir, uid);
+
+  const nodes = simulatedNodes(name, local);
+  const deadlines = upDeadlines(nodes.length);
+  const kube = kubeFromFile(kubeconfig);
+  await waitForApi(kube, dir, deadlines.apiMs, o.signal);
+  progress.step(`API healthy at ${endpoint}; creating ${nodes.length} nodes in zones ${local.zones.join(', ')}`);
+  await createNodes(kube, nodes);
+  const probeReplicas = Math.min(local.zones.length, nodes.length);
+  await ensureProbeDeployment(kube, probeReplicas);
+  await waitForNodesReady(kube, name, nodes.length, deadlines.nodesMs, o.signal);
+  progress.step(`${nodes.length} nodes Ready; waiting for the probe Deployment`);
+  if (local.components['kube-scheduler'].enabled && local.components['kube-controller-manager'].enabled) {
+    await waitForProbeAvailable(kube, probeReplicas, deadlines.probeMs, o.signal);
+  } else {
+    progress.step('probe Deployment not awaited: the scheduler or controller manager is disabled on purpose');
+  }
+  spec.readyAt = new Date().toISOString();
+  await writeSpec(spec);
+  return spec;
+}
+
+async function writeSpec(spec: LocalClusterSpec): Promise<void> {
+  const file = join(spec.dir, clusterSpecFile);
+  await writeFile(`${file}.tmp`, JSON.stringify(spec, null, 2));
+  const { rename } = await import('node:fs/promises');
+  await rename(`${file}.tmp`, file);
+}
+
+/** Starts the supervisor in a new session, so it (and the cluster) survive this command's exit. */
+async function startSupervisor(dir: string, uid: string): Promise<void> {
+  const log = await open(join(dir, 'logs', 'supervisor.log'), 'a');
+  const child = spawn(process.execPath, [gauntletCli, 'internal', 'supervise', `--dir=${dir}`], {
+    detached: true,
+    stdio: ['ignore', log.fd, log.fd],
+    env: { ...process.env, [clusterMarkerVariable]: uid },
+  });
+  child.unref();
+  await log.close();
+}
+
+export { type Kube };

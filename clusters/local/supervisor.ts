@@ -1,0 +1,170 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { closeSync, openSync, renameSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import { join } from 'node:path';
+import { clusterMarkerVariable } from '../../src/process/cluster-processes.ts';
+import { type ComponentSpec, clusterSpecFile, type LocalClusterSpec } from './cluster-spec.ts';
+
+/** What the supervisor reports about one component, in state.json and on GET /status. */
+export interface ComponentState {
+  id: string;
+  kind: ComponentSpec['kind'];
+  pid?: number;
+  status: 'running' | 'exited' | 'stopped' | 'restarting';
+  restarts: number;
+  startedAt?: string;
+  lastExit?: { code: number | null; signal: string | null; at: string };
+}
+
+export interface SupervisorState {
+  pid: number;
+  controlPort: number;
+  components: ComponentState[];
+}
+
+export const supervisorStateFile = 'supervisor.json';
+
+interface Managed {
+  spec: ComponentSpec;
+  state: ComponentState;
+  child?: ChildProcess;
+  /** Set when someone asked for it to stay down (a fault, or shutdown): no restart then. */
+  held: boolean;
+  recentRestarts: number[];
+}
+
+/** Restart delay grows with restarts in the last minute, as kubelet backs off a crash-looping static pod. */
+function restartDelayMs(recent: number): number {
+  return Math.min(500 * 2 ** recent, 10_000);
+}
+
+/**
+ * The long-lived parent of an embedded cluster's processes: starts them, restarts the ones that exit
+ * (unless held down), and answers a small HTTP control API on loopback so `gauntlet` commands (and faults)
+ * can stop, start and inspect members. It runs detached from the command that started the cluster.
+ */
+export async function runSupervisor(dir: string): Promise<void> {
+  const spec = JSON.parse(await readFile(join(dir, clusterSpecFile), 'utf8')) as LocalClusterSpec;
+  const managed = new Map<string, Managed>();
+  let shuttingDown = false;
+  let server: Server;
+
+  const persist = () => {
+    const state: SupervisorState = {
+      pid: process.pid,
+      controlPort: (server.address() as { port: number }).port,
+      components: [...managed.values()].map((m) => m.state),
+    };
+    const file = join(dir, supervisorStateFile);
+    writeFileSync(`${file}.tmp`, JSON.stringify(state, null, 2));
+    renameSync(`${file}.tmp`, file);
+  };
+
+  const start = (m: Managed) => {
+    const log = openSync(m.spec.logFile, 'a');
+    const child = spawn(m.spec.command, m.spec.args, {
+      stdio: ['ignore', log, log],
+      env: { ...process.env, [clusterMarkerVariable]: spec.uid },
+    });
+    closeSync(log);
+    m.child = child;
+    m.state = { ...m.state, pid: child.pid, status: 'running', startedAt: new Date().toISOString() };
+    child.on('error', () => {}); // reported through 'exit'
+    child.on('exit', (code, signal) => {
+      if (m.child !== child) return;
+      m.child = undefined;
+      m.state = {
+        ...m.state,
+        pid: undefined,
+        status: m.held ? 'stopped' : 'exited',
+        lastExit: { code, signal, at: new Date().toISOString() },
+      };
+      if (!m.held && !shuttingDown && m.spec.restart === 'always') {
+        const now = Date.now();
+        m.recentRestarts = m.recentRestarts.filter((at) => now - at < 60_000);
+        const delay = restartDelayMs(m.recentRestarts.length);
+        m.recentRestarts.push(now);
+        m.state = { ...m.state, status: 'restarting' };
+        setTimeout(() => {
+          if (!m.held && !shuttingDown && !m.child) {
+            m.state.restarts += 1;
+            start(m);
+            persist();
+          }
+        }, delay);
+      }
+      persist();
+    });
+  };
+
+  const stop = async (m: Managed, signal: NodeJS.Signals, hold: boolean, timeoutMs = 10_000) => {
+    m.held = hold;
+    const child = m.child;
+    if (!child) {
+      if (hold) m.state = { ...m.state, status: 'stopped' };
+      return;
+    }
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.kill(signal);
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    await exited;
+    clearTimeout(timer);
+  };
+
+  const shutdown = async () => {
+    if (shuttingDown) return;
+    shuttingDown = true;
+    // Reverse start order: agents first, etcd last, the load balancer at the very end.
+    const order = [...managed.values()].reverse();
+    for (const m of order.filter((o) => o.spec.kind !== 'load-balancer')) await stop(m, 'SIGTERM', true);
+    for (const m of order.filter((o) => o.spec.kind === 'load-balancer')) await stop(m, 'SIGTERM', true);
+    persist();
+    server.close();
+    process.exit(0);
+  };
+
+  server = createServer(async (req, res) => {
+    const reply = (status: number, body: unknown) => {
+      res.writeHead(status, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(body));
+    };
+    const url = new URL(req.url ?? '/', 'http://supervisor');
+    const [, resource, id, action] = url.pathname.split('/');
+    if (req.method === 'GET' && resource === 'status') return reply(200, [...managed.values()].map((m) => m.state));
+    if (req.method === 'POST' && resource === 'shutdown') {
+      reply(202, { shuttingDown: true });
+      return void shutdown();
+    }
+    const m = id ? managed.get(id) : undefined;
+    if (resource !== 'components' || !m) return reply(404, { error: `no component ${id}` });
+    if (req.method === 'POST' && action === 'stop') {
+      const signal = (url.searchParams.get('signal') ?? 'SIGTERM') as NodeJS.Signals;
+      await stop(m, signal, url.searchParams.get('hold') !== 'false');
+      persist();
+      return reply(200, m.state);
+    }
+    if (req.method === 'POST' && action === 'start') {
+      m.held = false;
+      if (!m.child) start(m);
+      persist();
+      return reply(200, m.state);
+    }
+    return reply(405, { error: `unsupported ${req.method} ${url.pathname}` });
+  });
+  await new Promise<void>((resolve) => server.listen({ host: '127.0.0.1', port: 0 }, resolve));
+
+  for (const component of spec.components) {
+    const m: Managed = {
+      spec: component,
+      state: { id: component.id, kind: component.kind, status: 'stopped', restarts: 0 },
+      held: false,
+      recentRestarts: [],
+    };
+    managed.set(component.id, m);
+    start(m);
+  }
+  persist();
+  process.on('SIGTERM', () => void shutdown());
+  process.on('SIGINT', () => void shutdown());
+}

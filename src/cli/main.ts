@@ -1,0 +1,44 @@
+import { Command, CommanderError } from 'commander';
+import { ExitCode, GauntletError } from '../errors.ts';
+import { clusterCommand } from './cluster-command.ts';
+import { internalCommand } from './internal-command.ts';
+import { runCommand } from './run-command.ts';
+import { toolsCommand } from './tools-command.ts';
+
+const program = new Command('gauntlet')
+  .description(
+    'Chaos-and-conformance harness for Kubernetes: provision a cluster, check what people depend on, ' +
+      'inject faults, report what held.\n\nExit codes: 0 passed, 1 a check failed, 2 usage or config error, ' +
+      '3 infrastructure error, 4 a fault could not be reverted, 130 interrupted.',
+  )
+  .version('0.1.0')
+  .showHelpAfterError('(run with --help for usage)')
+  .exitOverride();
+
+program.addCommand(clusterCommand());
+program.addCommand(toolsCommand());
+program.addCommand(runCommand());
+program.addCommand(internalCommand(), { hidden: true });
+for (const command of program.commands) {
+  command.exitOverride();
+  for (const sub of command.commands) sub.exitOverride();
+}
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  process.exitCode = exitCodeOf(error);
+}
+
+function exitCodeOf(error: unknown): number {
+  if (error instanceof CommanderError) {
+    // --help and --version exit through here with code 0; anything else is a usage error.
+    return error.exitCode === 0 ? ExitCode.Passed : ExitCode.Usage;
+  }
+  if (error instanceof GauntletError) {
+    process.stderr.write(`gauntlet: ${error.message}\n`);
+    return error.exitCode;
+  }
+  process.stderr.write(`gauntlet: unexpected error: ${(error as Error)?.stack ?? String(error)}\n`);
+  return ExitCode.Infrastructure;
+}

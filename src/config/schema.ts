@@ -1,0 +1,113 @@
+import { z } from 'zod';
+
+/** The components of the embedded cluster; each can get extra flags, and some can be switched off. */
+export const localComponentNames = [
+  'etcd',
+  'kube-apiserver',
+  'kube-controller-manager',
+  'kube-scheduler',
+  'kwok',
+] as const;
+export type LocalComponentName = (typeof localComponentNames)[number];
+
+const clusterName = z
+  .string()
+  .regex(/^[a-z0-9]([-a-z0-9]{0,38}[a-z0-9])?$/, 'expected a DNS label of at most 40 characters (a-z, 0-9, -)');
+
+const port = z.number().int().min(0).max(65535);
+const seconds = z.number().int().min(1).max(3600);
+
+const component = z.strictObject({
+  enabled: z.boolean().default(true),
+  extraArgs: z
+    .array(z.string().regex(/^--[a-zA-Z0-9-]+(=.*)?$/, 'expected a flag such as --v=2'))
+    .default([]),
+});
+
+/** Timings tuned so a lost node is noticed in seconds, yet keeping the real controllers' ordering. */
+const timings = z.strictObject({
+  nodeLeaseDurationSeconds: seconds.default(10),
+  nodeMonitorPeriodSeconds: seconds.default(2),
+  nodeMonitorGracePeriodSeconds: seconds.default(20),
+  notReadyTolerationSeconds: z.number().int().min(0).max(3600).default(30),
+  unreachableTolerationSeconds: z.number().int().min(0).max(3600).default(30),
+  leaderElectionLeaseSeconds: seconds.default(15),
+});
+
+const local = z
+  .strictObject({
+    ha: z.boolean().default(false),
+    region: z.string().min(1).default('us-east-1'),
+    zones: z
+      .array(z.string().min(1))
+      .min(1, 'expected at least one zone')
+      .default(['us-east-1a', 'us-east-1b', 'us-east-1c']),
+    nodesPerZone: z.number().int().min(1, 'expected at least 1 node per zone').max(2000).default(3),
+    apiServerPort: port.default(0),
+    /** etcd's backend quota; the etcd-pressure fault fills toward it. */
+    etcdQuotaBackendBytes: z.number().int().min(16 * 1024 * 1024).default(2 * 1024 * 1024 * 1024),
+    timings: timings.prefault({}),
+    components: z
+      .strictObject({
+        etcd: component.prefault({}),
+        'kube-apiserver': component.prefault({}),
+        'kube-controller-manager': component.prefault({}),
+        'kube-scheduler': component.prefault({}),
+        kwok: component.prefault({}),
+      })
+      .prefault({}),
+  })
+  .refine((l) => new Set(l.zones).size === l.zones.length, { message: 'zones must be unique', path: ['zones'] })
+  .refine((l) => l.components.etcd.enabled && l.components['kube-apiserver'].enabled, {
+    message: 'etcd and kube-apiserver cannot be disabled',
+    path: ['components'],
+  });
+
+const existing = z.strictObject({
+  kubeconfig: z.string().min(1).optional(),
+  context: z.string().min(1).optional(),
+});
+
+const toolPaths = z.strictObject({
+  etcd: z.string().optional(),
+  etcdctl: z.string().optional(),
+  'kube-apiserver': z.string().optional(),
+  'kube-controller-manager': z.string().optional(),
+  'kube-scheduler': z.string().optional(),
+  kwok: z.string().optional(),
+  kwokctl: z.string().optional(),
+  coredns: z.string().optional(),
+});
+
+export const configSchema = z.strictObject({
+  apiVersion: z.literal('gauntlet.dev/v1alpha1'),
+  kind: z.literal('GauntletConfig'),
+  cluster: z
+    .strictObject({
+      name: clusterName.default('gauntlet'),
+      provisioner: z.enum(['local', 'existing']).default('local'),
+      local: local.prefault({}),
+      existing: existing.prefault({}),
+      /** Leave the cluster running after `gauntlet run` (it is always kept when it was not started by the run). */
+      keep: z.boolean().default(false),
+    })
+    .prefault({}),
+  tools: z
+    .strictObject({
+      paths: toolPaths.prefault({}),
+      mirror: z.url().optional(),
+      download: z.boolean().default(true),
+      build: z.boolean().default(true),
+    })
+    .prefault({}),
+  run: z
+    .strictObject({
+      suites: z.array(z.enum(['smoke'])).min(1).default(['smoke']),
+      out: z.string().min(1).default('reports/out'),
+    })
+    .prefault({}),
+});
+
+export type GauntletConfig = z.output<typeof configSchema>;
+export type LocalClusterConfig = GauntletConfig['cluster']['local'];
+export type ClusterTimings = LocalClusterConfig['timings'];

@@ -1,0 +1,25 @@
+import type { ProvisionedCluster } from '../../clusters/provisioned-cluster.ts';
+import type { GauntletConfig } from '../config/schema.ts';
+import { type Kube, kubeFromFile } from '../kube/client.ts';
+
+/** What a suite needs to know about the run it is part of. Set by the runner before mocha loads suites. */
+export interface RunContext {
+  runId: string;
+  config: GauntletConfig;
+  cluster: ProvisionedCluster;
+  kube: Kube;
+  outDir: string;
+}
+
+let current: RunContext | undefined;
+
+export function setRunContext(context: Omit<RunContext, 'kube'>): RunContext {
+  current = { ...context, kube: kubeFromFile(context.cluster.kubeconfig, context.cluster.context) };
+  return current;
+}
+
+/** For suites: the run's cluster and config. Throws when a suite file is run outside `gauntlet run`. */
+export function runContext(): RunContext {
+  if (!current) throw new Error('no run context: suites run through `gauntlet run` (or the test helpers that set one)');
+  return current;
+}

@@ -1,0 +1,41 @@
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import Mocha from 'mocha';
+
+const suitesRoot = join(import.meta.dirname, '..', '..', 'suites');
+
+export interface SuiteOutcome {
+  passed: number;
+  failed: number;
+  pending: number;
+  tests: { suite: string; title: string; state: 'passed' | 'failed' | 'pending'; durationMs: number; error?: string }[];
+}
+
+/** Runs the named suites (directories under suites/) in this process with mocha, reporting to stderr. */
+export async function runSuites(names: string[], o: { grep?: string; timeoutMs?: number }): Promise<SuiteOutcome> {
+  const mocha = new Mocha({ reporter: 'spec', timeout: o.timeoutMs ?? 120_000, ...(o.grep ? { grep: o.grep } : {}) });
+  for (const name of names) {
+    const dir = join(suitesRoot, name);
+    for (const file of (await readdir(dir)).filter((f) => f.endsWith('.spec.ts')).sort()) mocha.addFile(join(dir, file));
+  }
+  await mocha.loadFilesAsync();
+  const outcome: SuiteOutcome = { passed: 0, failed: 0, pending: 0, tests: [] };
+  await new Promise<void>((resolve) => {
+    const runner = mocha.run(() => resolve());
+    const record = (test: Mocha.Test, state: 'passed' | 'failed' | 'pending', error?: Error) => {
+      outcome[state] += 1;
+      outcome.tests.push({
+        suite: test.parent?.fullTitle() ?? '',
+        title: test.title,
+        state,
+        durationMs: test.duration ?? 0,
+        ...(error ? { error: error.message } : {}),
+      });
+    };
+    runner.on('pass', (test) => record(test, 'passed'));
+    runner.on('fail', (test, error) => record(test as Mocha.Test, 'failed', error));
+    runner.on('pending', (test) => record(test, 'pending'));
+  });
+  mocha.dispose();
+  return outcome;
+}
