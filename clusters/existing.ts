@@ -15,7 +15,9 @@ function defaultKubeconfig(): string {
  * The `existing` provisioner: a cluster someone else owns, reached through a kubeconfig and context.
  * It only verifies and describes; it never creates or tears anything down.
  */
-export async function useExistingCluster(config: GauntletConfig): Promise<ProvisionedCluster & { description: ClusterDescription }> {
+export async function useExistingCluster(
+  config: GauntletConfig,
+): Promise<ProvisionedCluster & { description: ClusterDescription }> {
   const kubeconfig = config.cluster.existing.kubeconfig ?? defaultKubeconfig();
   try {
     await access(kubeconfig);
@@ -26,7 +28,9 @@ export async function useExistingCluster(config: GauntletConfig): Promise<Provis
   try {
     probe.loadFromFile(kubeconfig);
   } catch (error) {
-    throw new ConfigError(`cluster.existing.kubeconfig: ${kubeconfig} is not a valid kubeconfig: ${(error as Error).message}`);
+    throw new ConfigError(
+      `cluster.existing.kubeconfig: ${kubeconfig} is not a valid kubeconfig: ${(error as Error).message}`,
+    );
   }
   const context = config.cluster.existing.context ?? probe.getCurrentContext();
   if (!probe.getContextObject(context)) {
@@ -40,7 +44,9 @@ export async function useExistingCluster(config: GauntletConfig): Promise<Provis
   try {
     description = await Promise.race([
       describeCluster(kube),
-      new Promise<never>((_, reject) => setTimeout(() => reject(new Error('no answer within 15 s')), 15_000).unref()),
+      new Promise<never>((_, reject) =>
+        setTimeout(() => reject(new Error('no answer within 15 s')), 15_000).unref(),
+      ),
     ]);
   } catch (error) {
     throw new InfrastructureError(

@@ -1,10 +1,8 @@
 import type { GauntletConfig } from '../src/config/schema.ts';
 import { ConfigError, InfrastructureError } from '../src/errors.ts';
-import { kubeFromFile } from '../src/kube/client.ts';
 import type { Progress } from '../src/log.ts';
 import { findClusterProcesses } from '../src/process/cluster-processes.ts';
-import { useExistingCluster } from './existing.ts';
-import { apiReady } from './local/local-cluster-health.ts';
+import { apiReady } from './local/api-readiness.ts';
 import { destroyLocalCluster, readLocalSpec, upLocalCluster } from './local/local-cluster.ts';
 import type { ProvisionedCluster } from './provisioned-cluster.ts';
 
@@ -14,8 +12,11 @@ export async function provisionCluster(
   o: { progress: Progress; signal?: AbortSignal },
 ): Promise<ProvisionedCluster> {
   if (config.cluster.provisioner === 'existing') {
+    const { useExistingCluster } = await import('./existing.ts');
     const cluster = await useExistingCluster(config);
-    o.progress.step(`using existing cluster (context ${cluster.context}), ${cluster.description.readyNodes} nodes Ready`);
+    o.progress.step(
+      `using existing cluster (context ${cluster.context}), ${cluster.description.readyNodes} nodes Ready`,
+    );
     return cluster;
   }
   const spec = await upLocalCluster(config, o);
@@ -25,11 +26,16 @@ export async function provisionCluster(
 /** A running embedded cluster started earlier (`gauntlet run --cluster <name>`): reused, never torn down. */
 export async function attachLocalCluster(name: string): Promise<ProvisionedCluster> {
   const spec = await readLocalSpec(name);
-  if (!spec) throw new ConfigError(`--cluster ${name}: no embedded cluster of that name (start one with: gauntlet cluster up --name ${name})`);
+  if (!spec)
+    throw new ConfigError(
+      `--cluster ${name}: no embedded cluster of that name (start one with: gauntlet cluster up --name ${name})`,
+    );
   if (!spec.readyAt || (await findClusterProcesses(spec.uid)).length === 0) {
-    throw new InfrastructureError(`--cluster ${name}: the cluster is not running (it never became ready or was stopped)`);
+    throw new InfrastructureError(
+      `--cluster ${name}: the cluster is not running (it never became ready or was stopped)`,
+    );
   }
-  if (!(await apiReady(kubeFromFile(spec.kubeconfig), 5000))) {
+  if (!(await apiReady(spec.endpoint, spec.dir, 5000))) {
     throw new InfrastructureError(`--cluster ${name}: its API at ${spec.endpoint} is not ready`);
   }
   return { name, provisioner: 'local', kubeconfig: spec.kubeconfig, owned: false, local: spec };

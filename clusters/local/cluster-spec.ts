@@ -2,14 +2,19 @@ import type { LocalClusterConfig } from '../../src/config/schema.ts';
 
 /** How the supervisor runs one process of the cluster. */
 export interface ComponentSpec {
-  /** Unique within the cluster: etcd-0, kube-apiserver-1, load-balancer, ... */
+  /** Unique within the cluster: etcd-0, kube-apiserver-1, kwok, ... */
   id: string;
-  kind: 'etcd' | 'kube-apiserver' | 'kube-controller-manager' | 'kube-scheduler' | 'kwok' | 'load-balancer';
+  kind: 'etcd' | 'kube-apiserver' | 'kube-controller-manager' | 'kube-scheduler' | 'kwok';
   command: string;
   args: string[];
   logFile: string;
   /** What the supervisor does when the process exits on its own (as kubelet does for static pods). */
   restart: 'always' | 'never';
+  /**
+   * 'api-ready' waits for the API's /readyz before the first start: clients started earlier only collect
+   * RBAC refusals and back off for seconds (informers, leader election), which slows every `cluster up`.
+   */
+  startWhen: 'at-once' | 'api-ready';
 }
 
 /** Everything about one embedded cluster that outlives the command that started it: written to cluster.json. */
@@ -24,6 +29,8 @@ export interface LocalClusterSpec {
   config: LocalClusterConfig;
   /** https://127.0.0.1:<port>, the load balancer every client uses. */
   endpoint: string;
+  /** Where the supervisor's load balancer listens, and the apiservers it spreads connections over. */
+  loadBalancer: { listen: { host: string; port: number }; backends: { host: string; port: number }[] };
   kubeconfig: string;
   apiServers: { id: string; url: string }[];
   etcdMembers: { id: string; clientUrl: string; peerUrl: string; dataDir: string }[];

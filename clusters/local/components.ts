@@ -30,7 +30,9 @@ export const apiServerHost = (index: number) => `127.0.0.${index + 1}`;
 
 /** The member counts: HA gives 3 etcd, 3 apiservers and 2 of each leader-elected component. */
 export function memberCounts(ha: boolean) {
-  return ha ? { etcd: 3, apiServers: 3, controllerManagers: 2, schedulers: 2 } : { etcd: 1, apiServers: 1, controllerManagers: 1, schedulers: 1 };
+  return ha
+    ? { etcd: 3, apiServers: 3, controllerManagers: 2, schedulers: 2 }
+    : { etcd: 1, apiServers: 1, controllerManagers: 1, schedulers: 1 };
 }
 
 /**
@@ -51,24 +53,10 @@ export function clusterComponents(i: ComponentInputs): ComponentSpec[] {
     '--leader-elect=true',
     `--leader-elect-lease-duration=${t.leaderElectionLeaseSeconds}s`,
     `--leader-elect-renew-deadline=${Math.max(1, Math.floor((t.leaderElectionLeaseSeconds * 2) / 3))}s`,
-    '--leader-elect-retry-period=2s',
+    // 1 s instead of 2 s: the first try always fails (RBAC not bootstrapped yet) and the retry gates `up`.
+    '--leader-elect-retry-period=1s',
   ];
   const components: ComponentSpec[] = [];
-
-  components.push({
-    id: 'load-balancer',
-    kind: 'load-balancer',
-    command: process.execPath,
-    args: [
-      join(import.meta.dirname, '..', '..', 'bin', 'gauntlet.js'),
-      'internal',
-      'load-balancer',
-      `--listen=127.0.0.1:${ports.loadBalancer}`,
-      ...Array.from({ length: counts.apiServers }, (_, n) => `--backend=${apiServerHost(n)}:${ports.apiServer}`),
-    ],
-    logFile: log('load-balancer'),
-    restart: 'always',
-  });
 
   etcdIds.forEach((id, n) => {
     components.push({
@@ -99,6 +87,7 @@ export function clusterComponents(i: ComponentInputs): ComponentSpec[] {
       ],
       logFile: log(id),
       restart: 'always',
+      startWhen: 'at-once',
     });
   });
 
@@ -132,6 +121,7 @@ export function clusterComponents(i: ComponentInputs): ComponentSpec[] {
       ],
       logFile: log(id),
       restart: 'always',
+      startWhen: 'at-once',
     });
   }
 
@@ -145,8 +135,8 @@ export function clusterComponents(i: ComponentInputs): ComponentSpec[] {
         command: i.binaries['kube-controller-manager'],
         args: [
           `--kubeconfig=${kubeconfig}`,
-          `--authentication-kubeconfig=${kubeconfig}`,
-          `--authorization-kubeconfig=${kubeconfig}`,
+          // No delegated authentication: it needs the API at start-up, so the process would crash-loop until
+          // the apiserver is up. /healthz stays reachable (always-allowed path).
           '--bind-address=127.0.0.1',
           `--secure-port=${ports.controllerManager[n]}`,
           `--cert-dir=${join(dir, 'controller-manager', id)}`,
@@ -163,6 +153,7 @@ export function clusterComponents(i: ComponentInputs): ComponentSpec[] {
         ],
         logFile: log(id),
         restart: 'always',
+        startWhen: 'api-ready',
       });
     }
   }
@@ -177,8 +168,7 @@ export function clusterComponents(i: ComponentInputs): ComponentSpec[] {
         command: i.binaries['kube-scheduler'],
         args: [
           `--kubeconfig=${kubeconfig}`,
-          `--authentication-kubeconfig=${kubeconfig}`,
-          `--authorization-kubeconfig=${kubeconfig}`,
+          // As for the controller manager: delegated authentication would block start-up on the API.
           '--bind-address=127.0.0.1',
           `--secure-port=${ports.scheduler[n]}`,
           `--cert-dir=${join(dir, 'scheduler', id)}`,
@@ -189,6 +179,7 @@ export function clusterComponents(i: ComponentInputs): ComponentSpec[] {
         ],
         logFile: log(id),
         restart: 'always',
+        startWhen: 'api-ready',
       });
     }
   }
@@ -211,6 +202,8 @@ export function clusterComponents(i: ComponentInputs): ComponentSpec[] {
       ],
       logFile: log('kwok'),
       restart: 'always',
+      // kwok acts as system:masters, which RBAC never refuses, so it can start (and boot) alongside the API.
+      startWhen: 'at-once',
     });
   }
   return components;

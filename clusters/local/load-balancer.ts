@@ -64,12 +64,3 @@ export function startLoadBalancer(listen: Backend, backends: Backend[]): Promise
     });
   });
 }
-
-export function parseHostPort(value: string): Backend {
-  const at = value.lastIndexOf(':');
-  const port = Number(value.slice(at + 1));
-  if (at <= 0 || !Number.isInteger(port) || port <= 0 || port > 65535) {
-    throw new Error(`expected host:port, got "${value}"`);
-  }
-  return { host: value.slice(0, at), port };
-}

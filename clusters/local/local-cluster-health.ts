@@ -1,8 +1,7 @@
 import { readFile } from 'node:fs/promises';
-import { request } from 'node:https';
 import { join } from 'node:path';
 import { InfrastructureError } from '../../src/errors.ts';
-import type { Kube } from '../../src/kube/client.ts';
+import { apiReady } from './api-readiness.ts';
 import { type SupervisorState, supervisorStateFile } from './supervisor.ts';
 
 export async function readSupervisorState(dir: string): Promise<SupervisorState | undefined> {
@@ -27,43 +26,24 @@ export async function supervisorLogTail(dir: string, lines = 6): Promise<string>
   return parts.length > 0 ? `\nlast log lines:${parts.join('')}` : '';
 }
 
-/** GET /readyz through the endpoint with the admin identity; true on 200. */
-export function apiReady(kube: Kube, timeoutMs = 2000): Promise<boolean> {
-  const cluster = kube.config.getCurrentCluster();
-  const user = kube.config.getCurrentUser();
-  if (!cluster || !user) return Promise.resolve(false);
-  return Promise.all([
-    readFile(cluster.caFile ?? ''),
-    readFile(user.certFile ?? ''),
-    readFile(user.keyFile ?? ''),
-  ]).then(
-    ([ca, cert, key]) =>
-      new Promise<boolean>((resolve) => {
-        const req = request(new URL('/readyz', cluster.server), { ca, cert, key, timeout: timeoutMs }, (res) => {
-          res.resume();
-          resolve(res.statusCode === 200);
-        });
-        req.on('timeout', () => req.destroy());
-        req.on('error', () => resolve(false));
-        req.end();
-      }),
-    () => false,
-  );
-}
-
 /**
- * Polls /readyz (nothing to watch before the API exists) every 250 ms up to the deadline, and fails early
+ * Polls /readyz (nothing to watch before the API exists) every 100 ms up to the deadline, and fails early
  * when etcd or an apiserver keeps crashing, naming it.
  */
-export async function waitForApi(kube: Kube, dir: string, timeoutMs: number, signal?: AbortSignal): Promise<void> {
-  const pollIntervalMs = 250;
+export async function waitForApi(
+  endpoint: string,
+  dir: string,
+  timeoutMs: number,
+  signal?: AbortSignal,
+): Promise<void> {
+  const pollIntervalMs = 100;
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (signal?.aborted) throw new InfrastructureError('interrupted while waiting for the API server');
-    if (await apiReady(kube)) return;
+    if (await apiReady(endpoint, dir)) return;
     const state = await readSupervisorState(dir);
     const crashLooping = state?.components.find(
-      (c) => (c.kind === 'etcd' || c.kind === 'kube-apiserver' || c.kind === 'load-balancer') && c.restarts >= 3,
+      (c) => (c.kind === 'etcd' || c.kind === 'kube-apiserver') && c.restarts >= 3,
     );
     if (crashLooping) {
       throw new InfrastructureError(

@@ -1,24 +1,33 @@
 import { spawn } from 'node:child_process';
-import { copyFile, mkdir, open, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, cp, mkdir, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { GauntletConfig } from '../../src/config/schema.ts';
 import { ConfigError, GauntletError, InfrastructureError } from '../../src/errors.ts';
-import { type Kube, kubeFromFile } from '../../src/kube/client.ts';
 import { ensureProbeDeployment, waitForProbeAvailable } from '../../src/kube/probe-deployment.ts';
 import type { Progress } from '../../src/log.ts';
 import { clusterDir } from '../../src/paths.ts';
-import { clusterMarkerVariable, findClusterProcesses, killClusterProcesses } from '../../src/process/cluster-processes.ts';
+import {
+  clusterMarkerVariable,
+  findClusterProcesses,
+  killClusterProcesses,
+} from '../../src/process/cluster-processes.ts';
 import { freePorts, isPortFree } from '../../src/process/ports.ts';
 import { type ResolvedTool, resolveTools } from '../../src/tools/index.ts';
 import { clusterSpecFile, type LocalClusterSpec } from './cluster-spec.ts';
 import { apiServerHost, clusterComponents, memberCounts } from './components.ts';
 import { writeKubeconfig } from './kubeconfig.ts';
+import { readSupervisorState, supervisorLogTail, waitForApi } from './local-cluster-health.ts';
 import { createPki } from './pki.ts';
 import { createNodes, simulatedNodes, waitForNodesReady } from './simulated-nodes.ts';
-import { readSupervisorState, supervisorLogTail, waitForApi } from './local-cluster-health.ts';
 
 const uidFile = 'uid';
-const clusterBinaries = ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kwok'] as const;
+const clusterBinaries = [
+  'etcd',
+  'kube-apiserver',
+  'kube-controller-manager',
+  'kube-scheduler',
+  'kwok',
+] as const;
 const stagesFixture = join(import.meta.dirname, '..', '..', 'fixtures', 'kwok', 'stages.yaml');
 const gauntletCli = join(import.meta.dirname, '..', '..', 'bin', 'gauntlet.js');
 
@@ -26,6 +35,8 @@ const gauntletCli = join(import.meta.dirname, '..', '..', 'bin', 'gauntlet.js');
 function upDeadlines(nodes: number) {
   return { apiMs: 90_000, nodesMs: 60_000 + nodes * 120, probeMs: 60_000 };
 }
+
+export const failedLogsDir = (name: string) => `${clusterDir(name)}.failed-logs`;
 
 export async function readLocalSpec(name: string): Promise<LocalClusterSpec | undefined> {
   try {
@@ -46,21 +57,26 @@ async function readUid(dir: string): Promise<string | undefined> {
 /**
  * Stops every process of the named cluster and removes its directory: asks the supervisor to shut down in
  * order, then kills whatever still carries the cluster's marker (a SIGKILLed harness, a dead supervisor).
- * Returns how many processes had to be reaped by force. Safe to call when nothing is there.
+ * Safe to call when nothing is there.
  */
-export async function destroyLocalCluster(name: string, progress: Progress): Promise<{ found: boolean; reaped: number }> {
+export async function destroyLocalCluster(
+  name: string,
+  progress: Progress,
+  o: { keepLogs?: boolean } = {},
+): Promise<{ found: boolean }> {
   const dir = clusterDir(name);
   const uid = await readUid(dir);
   if (!uid) {
     await rm(dir, { recursive: true, force: true });
-    return { found: false, reaped: 0 };
+    return { found: false };
   }
   const supervisor = await readSupervisorState(dir);
   if (supervisor) {
     progress.step(`stopping cluster ${name}`);
-    await fetch(`http://127.0.0.1:${supervisor.controlPort}/shutdown`, { method: 'POST', signal: AbortSignal.timeout(2000) }).catch(
-      () => undefined,
-    );
+    await fetch(`http://127.0.0.1:${supervisor.controlPort}/shutdown`, {
+      method: 'POST',
+      signal: AbortSignal.timeout(2000),
+    }).catch(() => undefined);
   }
   // The supervisor stops members in order within its own bounds; anything left after that is reaped.
   await killClusterProcesses(uid, 20_000);
@@ -70,8 +86,15 @@ export async function destroyLocalCluster(name: string, progress: Progress): Pro
       `cluster ${name}: ${left.length} processes survived SIGKILL: ${left.map((p) => `${p.pid} ${p.command}`).join(', ')}`,
     );
   }
+  if (o.keepLogs) {
+    // A failed `up` keeps its logs beside the state directory for the post-mortem.
+    const kept = failedLogsDir(name);
+    await rm(kept, { recursive: true, force: true });
+    await cp(join(dir, 'logs'), kept, { recursive: true }).catch(() => undefined);
+    progress.step(`logs of the failed cluster kept in ${kept}`);
+  }
   await rm(dir, { recursive: true, force: true });
-  return { found: true, reaped: 0 };
+  return { found: true };
 }
 
 export interface UpOptions {
@@ -103,7 +126,9 @@ export async function upLocalCluster(config: GauntletConfig, o: UpOptions): Prom
     await destroyLocalCluster(name, progress);
   }
   if (local.apiServerPort !== 0 && !(await isPortFree(local.apiServerPort))) {
-    throw new ConfigError(`cluster.local.apiServerPort: port ${local.apiServerPort} is already in use on 127.0.0.1`);
+    throw new ConfigError(
+      `cluster.local.apiServerPort: port ${local.apiServerPort} is already in use on 127.0.0.1`,
+    );
   }
 
   progress.step('resolving binaries');
@@ -124,8 +149,8 @@ export async function upLocalCluster(config: GauntletConfig, o: UpOptions): Prom
     return spec;
   } catch (error) {
     const tail = await supervisorLogTail(dir).catch(() => '');
-    progress.step(`cluster up failed; stopping everything it started`);
-    await destroyLocalCluster(name, progress).catch(() => undefined);
+    progress.step('cluster up failed; stopping everything it started');
+    await destroyLocalCluster(name, progress, { keepLogs: true }).catch(() => undefined);
     if (error instanceof GauntletError) {
       throw new (error.constructor as typeof GauntletError)(`${error.message}${tail}`, error.exitCode);
     }
@@ -146,13 +171,16 @@ async function provision(
 
   progress.step(`generating certificates and configuration in ${dir}`);
   const pki = await createPki(join(dir, 'pki'));
-  const [apiServerPort] =
-    local.apiServerPort === 0 ? await freePorts(1, Array.from({ length: counts.apiServers }, (_, n) => apiServerHost(n))) : [0];
-  const ports = await freePorts(2 * counts.etcd + counts.controllerManagers + counts.schedulers + 2);
+  // One allocation for every port, each free on all apiserver addresses, so no two components collide.
+  const apiServerHosts = Array.from({ length: counts.apiServers }, (_, n) => apiServerHost(n));
+  const ports = await freePorts(
+    2 * counts.etcd + counts.controllerManagers + counts.schedulers + 3,
+    apiServerHosts,
+  );
   const take = (n: number) => ports.splice(0, n);
   const componentPorts = {
+    apiServer: take(1)[0]!,
     loadBalancer: local.apiServerPort || take(1)[0]!,
-    apiServer: apiServerPort!,
     etcdClient: take(counts.etcd),
     etcdPeer: take(counts.etcd),
     controllerManager: take(counts.controllerManagers),
@@ -212,12 +240,20 @@ async function provision(
     createdAt: new Date().toISOString(),
     config: local,
     endpoint,
+    loadBalancer: {
+      listen: { host: '127.0.0.1', port: componentPorts.loadBalancer },
+      backends: apiServerHosts.map((host) => ({ host, port: componentPorts.apiServer })),
+    },
     kubeconfig,
     apiServers: components
       .filter((c) => c.kind === 'kube-apiserver')
       .map((c, n) => ({ id: c.id, url: `https://${apiServerHost(n)}:${componentPorts.apiServer}` })),
     etcdMembers,
-    etcdClient: { caFile: pki.caCert, certFile: pki.apiserverEtcdClientCert, keyFile: pki.apiserverEtcdClientKey },
+    etcdClient: {
+      caFile: pki.caCert,
+      certFile: pki.apiserverEtcdClientCert,
+      keyFile: pki.apiserverEtcdClientKey,
+    },
     versions: Object.fromEntries(Object.values(tools).map((t) => [t.name, t.version])),
     components,
   };
@@ -228,12 +264,16 @@ async function provision(
       `${counts.schedulers} kube-scheduler, kwok (logs in ${join(dir, 'logs')})`,
   );
   await startSupervisor(dir, uid);
+  // The Kubernetes client takes a good part of a second to load: load it while the apiserver starts.
+  const { kubeFromFile } = await import('../../src/kube/client.ts');
 
   const nodes = simulatedNodes(name, local);
   const deadlines = upDeadlines(nodes.length);
   const kube = kubeFromFile(kubeconfig);
-  await waitForApi(kube, dir, deadlines.apiMs, o.signal);
-  progress.step(`API healthy at ${endpoint}; creating ${nodes.length} nodes in zones ${local.zones.join(', ')}`);
+  await waitForApi(endpoint, dir, deadlines.apiMs, o.signal);
+  progress.step(
+    `API healthy at ${endpoint}; creating ${nodes.length} nodes in zones ${local.zones.join(', ')}`,
+  );
   await createNodes(kube, nodes);
   const probeReplicas = Math.min(local.zones.length, nodes.length);
   await ensureProbeDeployment(kube, probeReplicas);
@@ -252,7 +292,6 @@ async function provision(
 async function writeSpec(spec: LocalClusterSpec): Promise<void> {
   const file = join(spec.dir, clusterSpecFile);
   await writeFile(`${file}.tmp`, JSON.stringify(spec, null, 2));
-  const { rename } = await import('node:fs/promises');
   await rename(`${file}.tmp`, file);
 }
 
@@ -267,5 +306,3 @@ async function startSupervisor(dir: string, uid: string): Promise<void> {
   child.unref();
   await log.close();
 }
-
-export { type Kube };

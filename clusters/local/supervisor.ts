@@ -4,14 +4,16 @@ import { readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { clusterMarkerVariable } from '../../src/process/cluster-processes.ts';
+import { apiReady } from './api-readiness.ts';
 import { type ComponentSpec, clusterSpecFile, type LocalClusterSpec } from './cluster-spec.ts';
+import { startLoadBalancer } from './load-balancer.ts';
 
 /** What the supervisor reports about one component, in state.json and on GET /status. */
 export interface ComponentState {
   id: string;
   kind: ComponentSpec['kind'];
   pid?: number;
-  status: 'running' | 'exited' | 'stopped' | 'restarting';
+  status: 'running' | 'exited' | 'stopped' | 'restarting' | 'waiting';
   restarts: number;
   startedAt?: string;
   lastExit?: { code: number | null; signal: string | null; at: string };
@@ -40,8 +42,8 @@ function restartDelayMs(recent: number): number {
 }
 
 /**
- * The long-lived parent of an embedded cluster's processes: starts them, restarts the ones that exit
- * (unless held down), and answers a small HTTP control API on loopback so `gauntlet` commands (and faults)
+ * The long-lived parent of an embedded cluster's processes: serves the cluster's one API endpoint (the load
+ * balancer), starts the components, restarts the ones that exit (unless held down), and answers a small HTTP control API on loopback so `gauntlet` commands (and faults)
  * can stop, start and inspect members. It runs detached from the command that started the cluster.
  */
 export async function runSupervisor(dir: string): Promise<void> {
@@ -112,13 +114,23 @@ export async function runSupervisor(dir: string): Promise<void> {
     clearTimeout(timer);
   };
 
+  const startWhenApiReady = async (waiting: Managed[]) => {
+    // Polled: there is no API to watch until it answers. Bounded by the cluster's life (shutdown stops it).
+    const pollIntervalMs = 100;
+    while (!shuttingDown && !(await apiReady(spec.endpoint, dir))) {
+      await new Promise((r) => setTimeout(r, pollIntervalMs));
+    }
+    for (const m of waiting) if (!shuttingDown && !m.held && !m.child) start(m);
+    persist();
+  };
+
   const shutdown = async () => {
     if (shuttingDown) return;
     shuttingDown = true;
     // Reverse start order: agents first, etcd last, the load balancer at the very end.
     const order = [...managed.values()].reverse();
-    for (const m of order.filter((o) => o.spec.kind !== 'load-balancer')) await stop(m, 'SIGTERM', true);
-    for (const m of order.filter((o) => o.spec.kind === 'load-balancer')) await stop(m, 'SIGTERM', true);
+    for (const m of order) await stop(m, 'SIGTERM', true);
+    await closeLoadBalancer();
     persist();
     server.close();
     process.exit(0);
@@ -131,7 +143,11 @@ export async function runSupervisor(dir: string): Promise<void> {
     };
     const url = new URL(req.url ?? '/', 'http://supervisor');
     const [, resource, id, action] = url.pathname.split('/');
-    if (req.method === 'GET' && resource === 'status') return reply(200, [...managed.values()].map((m) => m.state));
+    if (req.method === 'GET' && resource === 'status')
+      return reply(
+        200,
+        [...managed.values()].map((m) => m.state),
+      );
     if (req.method === 'POST' && resource === 'shutdown') {
       reply(202, { shuttingDown: true });
       return void shutdown();
@@ -153,18 +169,21 @@ export async function runSupervisor(dir: string): Promise<void> {
     return reply(405, { error: `unsupported ${req.method} ${url.pathname}` });
   });
   await new Promise<void>((resolve) => server.listen({ host: '127.0.0.1', port: 0 }, resolve));
+  // The cluster's endpoint lives in this process: one less runtime to boot on every `cluster up`.
+  const closeLoadBalancer = await startLoadBalancer(spec.loadBalancer.listen, spec.loadBalancer.backends);
 
   for (const component of spec.components) {
     const m: Managed = {
       spec: component,
-      state: { id: component.id, kind: component.kind, status: 'stopped', restarts: 0 },
+      state: { id: component.id, kind: component.kind, status: 'waiting', restarts: 0 },
       held: false,
       recentRestarts: [],
     };
     managed.set(component.id, m);
-    start(m);
+    if (component.startWhen === 'at-once') start(m);
   }
   persist();
+  void startWhenApiReady([...managed.values()].filter((m) => m.spec.startWhen === 'api-ready'));
   process.on('SIGTERM', () => void shutdown());
   process.on('SIGINT', () => void shutdown());
 }

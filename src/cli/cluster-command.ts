@@ -1,34 +1,41 @@
 import { Command } from 'commander';
-import { useExistingCluster } from '../../clusters/existing.ts';
-import { apiReady, readSupervisorState } from '../../clusters/local/local-cluster-health.ts';
+import { apiReady } from '../../clusters/local/api-readiness.ts';
 import { destroyLocalCluster, readLocalSpec, upLocalCluster } from '../../clusters/local/local-cluster.ts';
+import { readSupervisorState } from '../../clusters/local/local-cluster-health.ts';
 import { ConfigError } from '../errors.ts';
-import { kubeFromFile } from '../kube/client.ts';
 import { describeCluster, formatDescription } from '../kube/describe.ts';
 import { progress } from '../log.ts';
 import { findClusterProcesses } from '../process/cluster-processes.ts';
-import { interruptSignal, Interrupted } from './interrupt.ts';
+import { Interrupted, interruptSignal } from './interrupt.ts';
 import { type ClusterFlags, configFromFlags, withClusterOptions } from './options.ts';
 
 export function clusterCommand(): Command {
   const cluster = new Command('cluster').description('provision, inspect and tear down clusters');
 
   withClusterOptions(cluster.command('up'))
-    .description('start an embedded cluster (real etcd, kube-apiserver, controller manager, scheduler; kwok nodes) and leave it running')
+    .description(
+      'start an embedded cluster (real etcd, kube-apiserver, controller manager, scheduler; kwok nodes) and leave it running',
+    )
     .option('--json', 'print the cluster description as JSON on stdout')
     .action(async (flags: ClusterFlags & { json?: boolean }) => {
       const config = await configFromFlags(flags);
       if (config.cluster.provisioner !== 'local') {
-        throw new ConfigError('cluster up: only the local provisioner starts clusters; an existing cluster is used as it is');
+        throw new ConfigError(
+          'cluster up: only the local provisioner starts clusters; an existing cluster is used as it is',
+        );
       }
       const interrupt = interruptSignal();
       const log = progress();
       const started = Date.now();
       try {
         const spec = await upLocalCluster(config, { progress: log, signal: interrupt.signal });
+        const { kubeFromFile } = await import('../kube/client.ts');
         const description = await describeCluster(kubeFromFile(spec.kubeconfig));
         log.step(`cluster ${spec.name} up in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-        if (flags.json) process.stdout.write(`${JSON.stringify({ name: spec.name, kubeconfig: spec.kubeconfig, endpoint: spec.endpoint, ...description })}\n`);
+        if (flags.json)
+          process.stdout.write(
+            `${JSON.stringify({ name: spec.name, kubeconfig: spec.kubeconfig, endpoint: spec.endpoint, ...description })}\n`,
+          );
         else process.stdout.write(`${formatDescription(description)}\nkubeconfig: ${spec.kubeconfig}\n`);
       } catch (error) {
         if (interrupt.interrupted()) throw new Interrupted();
@@ -40,11 +47,15 @@ export function clusterCommand(): Command {
 
   cluster
     .command('down')
-    .description('stop every process of an embedded cluster, free its ports and remove its state (also reaps leftovers of a crashed harness)')
+    .description(
+      'stop every process of an embedded cluster, free its ports and remove its state (also reaps leftovers of a crashed harness)',
+    )
     .option('--name <name>', 'cluster name', 'gauntlet')
     .action(async (flags: { name: string }) => {
       const result = await destroyLocalCluster(flags.name, progress());
-      process.stdout.write(result.found ? `cluster ${flags.name} is down\n` : `no cluster named ${flags.name}; nothing to do\n`);
+      process.stdout.write(
+        result.found ? `cluster ${flags.name} is down\n` : `no cluster named ${flags.name}; nothing to do\n`,
+      );
     });
 
   withClusterOptions(cluster.command('status'))
@@ -52,8 +63,11 @@ export function clusterCommand(): Command {
     .action(async (flags: ClusterFlags) => {
       const config = await configFromFlags(flags);
       if (config.cluster.provisioner === 'existing') {
+        const { useExistingCluster } = await import('../../clusters/existing.ts');
         const existing = await useExistingCluster(config);
-        process.stdout.write(`existing cluster, context ${existing.context}\n${formatDescription(existing.description)}\n`);
+        process.stdout.write(
+          `existing cluster, context ${existing.context}\n${formatDescription(existing.description)}\n`,
+        );
         return;
       }
       const name = config.cluster.name;
@@ -64,8 +78,9 @@ export function clusterCommand(): Command {
       }
       const processes = await findClusterProcesses(spec.uid);
       const supervisor = await readSupervisorState(spec.dir);
+      const { kubeFromFile } = await import('../kube/client.ts');
       const kube = kubeFromFile(spec.kubeconfig);
-      const healthy = processes.length > 0 && (await apiReady(kube));
+      const healthy = processes.length > 0 && (await apiReady(spec.endpoint, spec.dir));
       const lines = [
         `cluster ${name}: ${spec.readyAt ? `ready since ${spec.readyAt}` : 'never became ready (leftover of a failed or killed `up`)'}`,
         `endpoint ${spec.endpoint} (${healthy ? 'API ready' : 'API not answering'}), kubeconfig ${spec.kubeconfig}`,
@@ -75,7 +90,9 @@ export function clusterCommand(): Command {
       if (supervisor) {
         lines.push('components:');
         for (const c of supervisor.components) {
-          lines.push(`  ${c.id.padEnd(26)} ${c.status.padEnd(10)} pid ${c.pid ?? '-'} restarts ${c.restarts}`);
+          lines.push(
+            `  ${c.id.padEnd(26)} ${c.status.padEnd(10)} pid ${c.pid ?? '-'} restarts ${c.restarts}`,
+          );
         }
       }
       if (healthy) lines.push(formatDescription(await describeCluster(kube)));

@@ -19,7 +19,10 @@ export interface ConfigOverrides {
 }
 
 /** Reads the YAML file (if any), applies flag overrides, validates, and names the bad field on error. */
-export async function loadConfig(file: string | undefined, overrides: ConfigOverrides = {}): Promise<GauntletConfig> {
+export async function loadConfig(
+  file: string | undefined,
+  overrides: ConfigOverrides = {},
+): Promise<GauntletConfig> {
   let raw: unknown = { apiVersion: 'gauntlet.dev/v1alpha1', kind: 'GauntletConfig' };
   if (file) {
     let text: string;
@@ -49,7 +52,9 @@ function formatIssues(issues: z.core.$ZodIssue[]): string {
     .map((issue) => {
       const path = issue.path.map(String).join('.') || '(top level)';
       if (issue.code === 'unrecognized_keys') {
-        return issue.keys.map((key) => `  - ${path === '(top level)' ? key : `${path}.${key}`}: unknown field`).join('\n');
+        return issue.keys
+          .map((key) => `  - ${path === '(top level)' ? key : `${path}.${key}`}: unknown field`)
+          .join('\n');
       }
       return `  - ${path}: ${issue.message}`;
     })
@@ -61,7 +66,8 @@ function applyOverrides(raw: unknown, o: ConfigOverrides): unknown {
   const config = structuredClone(raw) as Record<string, Record<string, unknown>>;
   const section = (parent: Record<string, unknown>, key: string): Record<string, unknown> => {
     const value = parent[key];
-    if (typeof value === 'object' && value !== null && !Array.isArray(value)) return value as Record<string, unknown>;
+    if (typeof value === 'object' && value !== null && !Array.isArray(value))
+      return value as Record<string, unknown>;
     if (value !== undefined) return {}; // leave the bad value for the schema to report
     parent[key] = {};
     return parent[key] as Record<string, unknown>;

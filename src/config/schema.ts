@@ -12,7 +12,10 @@ export type LocalComponentName = (typeof localComponentNames)[number];
 
 const clusterName = z
   .string()
-  .regex(/^[a-z0-9]([-a-z0-9]{0,38}[a-z0-9])?$/, 'expected a DNS label of at most 40 characters (a-z, 0-9, -)');
+  .regex(
+    /^[a-z0-9]([-a-z0-9]{0,38}[a-z0-9])?$/,
+    'expected a DNS label of at most 40 characters (a-z, 0-9, -)',
+  );
 
 const port = z.number().int().min(0).max(65535);
 const seconds = z.number().int().min(1).max(3600);
@@ -45,7 +48,11 @@ const local = z
     nodesPerZone: z.number().int().min(1, 'expected at least 1 node per zone').max(2000).default(3),
     apiServerPort: port.default(0),
     /** etcd's backend quota; the etcd-pressure fault fills toward it. */
-    etcdQuotaBackendBytes: z.number().int().min(16 * 1024 * 1024).default(2 * 1024 * 1024 * 1024),
+    etcdQuotaBackendBytes: z
+      .number()
+      .int()
+      .min(16 * 1024 * 1024)
+      .default(2 * 1024 * 1024 * 1024),
     timings: timings.prefault({}),
     components: z
       .strictObject({
@@ -57,7 +64,10 @@ const local = z
       })
       .prefault({}),
   })
-  .refine((l) => new Set(l.zones).size === l.zones.length, { message: 'zones must be unique', path: ['zones'] })
+  .refine((l) => new Set(l.zones).size === l.zones.length, {
+    message: 'zones must be unique',
+    path: ['zones'],
+  })
   .refine((l) => l.components.etcd.enabled && l.components['kube-apiserver'].enabled, {
     message: 'etcd and kube-apiserver cannot be disabled',
     path: ['components'],
@@ -102,7 +112,10 @@ export const configSchema = z.strictObject({
     .prefault({}),
   run: z
     .strictObject({
-      suites: z.array(z.enum(['smoke'])).min(1).default(['smoke']),
+      suites: z
+        .array(z.enum(['smoke']))
+        .min(1)
+        .default(['smoke']),
       out: z.string().min(1).default('reports/out'),
     })
     .prefault({}),

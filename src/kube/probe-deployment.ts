@@ -11,6 +11,11 @@ export const probeName = 'gauntlet-probe';
  */
 export async function ensureProbeDeployment(kube: Kube, replicas: number): Promise<void> {
   await kube.core.createNamespace({ body: { metadata: { name: probeNamespace } } }).catch(ignoreConflict);
+  // Created here rather than awaited from the controller manager: pods are refused until their service
+  // account exists, and the ReplicaSet controller's retry backoff would add seconds to every `cluster up`.
+  await kube.core
+    .createNamespacedServiceAccount({ namespace: probeNamespace, body: { metadata: { name: 'default' } } })
+    .catch(ignoreConflict);
   const labels = { app: probeName };
   const body: V1Deployment = {
     metadata: { name: probeName, namespace: probeNamespace, labels },
@@ -36,7 +41,12 @@ export async function ensureProbeDeployment(kube: Kube, replicas: number): Promi
   await kube.apps.createNamespacedDeployment({ namespace: probeNamespace, body }).catch(ignoreConflict);
 }
 
-export async function waitForProbeAvailable(kube: Kube, replicas: number, timeoutMs: number, signal?: AbortSignal) {
+export async function waitForProbeAvailable(
+  kube: Kube,
+  replicas: number,
+  timeoutMs: number,
+  signal?: AbortSignal,
+) {
   const fieldSelector = `metadata.name=${probeName}`;
   await watchUntil<V1Deployment, true>(kube, {
     list: () => kube.apps.listNamespacedDeployment({ namespace: probeNamespace, fieldSelector }),

@@ -23,7 +23,10 @@ export interface WatchUntilOptions<T extends KubernetesObject> {
  * objects on every event. A watch the server ends is resumed from the last resourceVersion seen; a 410 Gone
  * (history compacted) relists. Bounded by a deadline, never by sleeping.
  */
-export async function watchUntil<T extends KubernetesObject, R>(kube: Kube, o: WatchUntilOptions<T>): Promise<R> {
+export async function watchUntil<T extends KubernetesObject, R>(
+  kube: Kube,
+  o: WatchUntilOptions<T>,
+): Promise<R> {
   const objects = new Map<string, T>();
   const key = (obj: T) => `${obj.metadata?.namespace ?? ''}/${obj.metadata?.name ?? ''}`;
   const started = Date.now();
@@ -50,7 +53,11 @@ export async function watchUntil<T extends KubernetesObject, R>(kube: Kube, o: W
     };
     const timer = setTimeout(() => {
       const state = o.progress ? `: ${o.progress([...objects.values()])}` : '';
-      finish(new InfrastructureError(`timed out after ${Math.round((Date.now() - started) / 1000)} s waiting for ${o.what}${state}`));
+      finish(
+        new InfrastructureError(
+          `timed out after ${Math.round((Date.now() - started) / 1000)} s waiting for ${o.what}${state}`,
+        ),
+      );
     }, o.timeoutMs);
     const onAbort = () => finish(new InfrastructureError(`interrupted while waiting for ${o.what}`));
     o.signal?.addEventListener('abort', onAbort, { once: true });
@@ -79,20 +86,19 @@ export async function watchUntil<T extends KubernetesObject, R>(kube: Kube, o: W
           else objects.set(key(obj), obj);
           evaluate();
         },
-        (error) => {
+        (error: unknown) => {
           if (finished) return;
-          // The server closes watches periodically and on 410; anything else is retried the same way.
-          const next = gone ? relist() : watchFrom(lastVersion);
-          next.catch((e) => retryLater(e));
+          // A watch the server closed normally resumes at once; 410 Gone relists; a failed connection
+          // (apiserver restarting) is retried after a pause so a down API is not hammered.
+          if (error && !gone) return retryLater();
+          (gone ? relist() : watchFrom(lastVersion)).catch(retryLater);
         },
       );
     };
-    const retryLater = (error: unknown) => {
+    const retryLater = () => {
       if (finished) return;
-      // The API may be briefly unreachable (restarting apiserver): retry at a fixed, named interval.
       const retryIntervalMs = 500;
       setTimeout(() => relist().catch(retryLater), retryIntervalMs).unref();
-      void error;
     };
     relist().catch(retryLater);
   });

@@ -20,6 +20,7 @@ export function setRunContext(context: Omit<RunContext, 'kube'>): RunContext {
 
 /** For suites: the run's cluster and config. Throws when a suite file is run outside `gauntlet run`. */
 export function runContext(): RunContext {
-  if (!current) throw new Error('no run context: suites run through `gauntlet run` (or the test helpers that set one)');
+  if (!current)
+    throw new Error('no run context: suites run through `gauntlet run` (or the test helpers that set one)');
   return current;
 }

@@ -8,15 +8,29 @@ export interface SuiteOutcome {
   passed: number;
   failed: number;
   pending: number;
-  tests: { suite: string; title: string; state: 'passed' | 'failed' | 'pending'; durationMs: number; error?: string }[];
+  tests: {
+    suite: string;
+    title: string;
+    state: 'passed' | 'failed' | 'pending';
+    durationMs: number;
+    error?: string;
+  }[];
 }
 
 /** Runs the named suites (directories under suites/) in this process with mocha, reporting to stderr. */
-export async function runSuites(names: string[], o: { grep?: string; timeoutMs?: number }): Promise<SuiteOutcome> {
-  const mocha = new Mocha({ reporter: 'spec', timeout: o.timeoutMs ?? 120_000, ...(o.grep ? { grep: o.grep } : {}) });
+export async function runSuites(
+  names: string[],
+  o: { grep?: string; timeoutMs?: number },
+): Promise<SuiteOutcome> {
+  const mocha = new Mocha({
+    reporter: 'spec',
+    timeout: o.timeoutMs ?? 120_000,
+    ...(o.grep ? { grep: o.grep } : {}),
+  });
   for (const name of names) {
     const dir = join(suitesRoot, name);
-    for (const file of (await readdir(dir)).filter((f) => f.endsWith('.spec.ts')).sort()) mocha.addFile(join(dir, file));
+    for (const file of (await readdir(dir)).filter((f) => f.endsWith('.spec.ts')).sort())
+      mocha.addFile(join(dir, file));
   }
   await mocha.loadFilesAsync();
   const outcome: SuiteOutcome = { passed: 0, failed: 0, pending: 0, tests: [] };

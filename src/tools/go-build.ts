@@ -61,8 +61,9 @@ async function runGo(args: string[], opts: RunOptions): Promise<string> {
       opts.progress.detail(`go: ${line}`);
     }
   })().catch(() => {});
+  const unit = args.includes('-v') ? 'packages compiled' : 'lines of output';
   const heartbeat = setInterval(() => {
-    opts.progress.step(`still ${opts.doing}... ${elapsed(Date.now() - started)} (${lines} packages so far)`);
+    opts.progress.step(`still ${opts.doing}... ${elapsed(Date.now() - started)} (${lines} ${unit})`);
   }, HEARTBEAT_MS);
   try {
     const result = await child;
@@ -113,7 +114,9 @@ export async function buildGroup(group: GroupSpec, opts: GoBuildOptions): Promis
   await mkdir(out, { recursive: true });
   const base = { progress: opts.progress, tools, ...(opts.signal ? { signal: opts.signal } : {}) };
   const doing = `building ${tools.join(', ')} ${group.version}`;
-  opts.progress.step(`${doing} from source with go (a cold Kubernetes build takes 30+ minutes on 2 cores)`);
+  // Say up front how long this may take: nothing else will be printed for minutes.
+  const slow = group.name === 'kubernetes' ? '30+ minutes on 2 cores' : 'several minutes';
+  opts.progress.step(`${doing} from source with go (with a cold Go build cache: ${slow})`);
 
   if (build.kind === 'wrapper') {
     const mod = await mkdtemp(join(opts.workDir, 'mod-'));

@@ -101,7 +101,7 @@ async function tryDownload(
   return failures.length > 0 ? failures.join('; ') : undefined;
 }
 
-/** Builds the whole group (all members are cached, requested or not) and installs it into the cache. */
+/** Builds the whole group and caches every member not cached yet, requested or not. */
 async function build(group: GroupSpec, ctx: Context): Promise<Map<ToolName, string>> {
   const tmpRoot = join(ctx.cacheDir, 'tmp');
   await mkdir(tmpRoot, { recursive: true });
@@ -114,6 +114,12 @@ async function build(group: GroupSpec, ctx: Context): Promise<Map<ToolName, stri
     });
     const installed = new Map<ToolName, string>();
     for (const [name, file] of built) {
+      // Keep existing entries (e.g. a verified download): a binary in use is not swapped for no reason.
+      const existing = await readCached(ctx.cacheDir, name, group.version);
+      if (existing) {
+        installed.set(name, existing.path);
+        continue;
+      }
       const from = `go ${group.build.kind} ${group.build.packages.find((p) => p.tool === name)?.pkg}@${group.version}`;
       installed.set(
         name,

@@ -8,7 +8,7 @@ import { runContext } from '../../src/run/run-context.ts';
  * The smoke suite: the three things every later suite relies on. The API answers, nodes are Ready in
  * every zone, and a Deployment rolls out to Running pods spread over the zones.
  */
-describe('[Smoke] cluster basics', function () {
+describe('[Smoke] cluster basics', () => {
   const ctx = () => runContext();
   const namespace = () => `gauntlet-smoke-${ctx().runId}`;
 
@@ -37,17 +37,22 @@ describe('[Smoke] cluster basics', function () {
     if (local) {
       expect(zones.sort()).to.deep.equal([...local.zones].sort());
       for (const zone of local.zones) {
-        expect(description.zones[zone], `nodes in ${zone}`).to.deep.equal({ total: local.nodesPerZone, ready: local.nodesPerZone });
+        expect(description.zones[zone], `nodes in ${zone}`).to.deep.equal({
+          total: local.nodesPerZone,
+          ready: local.nodesPerZone,
+        });
       }
     }
   });
 
-  it('a Deployment rolls out to Running pods spread over the zones', async function () {
+  it('a Deployment rolls out to Running pods spread over the zones', async () => {
     const { kube, runId } = ctx();
     const ns = namespace();
     const replicas = 3;
     const labels = { app: 'smoke', 'gauntlet.dev/run': runId };
-    await kube.core.createNamespace({ body: { metadata: { name: ns, labels: { 'gauntlet.dev/run': runId } } } });
+    await kube.core.createNamespace({
+      body: { metadata: { name: ns, labels: { 'gauntlet.dev/run': runId } } },
+    });
     const deployment: V1Deployment = {
       metadata: { name: 'smoke', namespace: ns, labels },
       spec: {
@@ -58,7 +63,12 @@ describe('[Smoke] cluster basics', function () {
           spec: {
             containers: [{ name: 'app', image: 'registry.k8s.io/pause:3.10' }],
             topologySpreadConstraints: [
-              { maxSkew: 1, topologyKey: zoneLabel, whenUnsatisfiable: 'DoNotSchedule', labelSelector: { matchLabels: labels } },
+              {
+                maxSkew: 1,
+                topologyKey: zoneLabel,
+                whenUnsatisfiable: 'DoNotSchedule',
+                labelSelector: { matchLabels: labels },
+              },
             ],
           },
         },
@@ -81,7 +91,10 @@ describe('[Smoke] cluster basics', function () {
       timeoutMs: 60_000,
     });
     const pods = (await kube.core.listNamespacedPod({ namespace: ns })).items as V1Pod[];
-    expect(pods.map((p) => p.status?.phase), 'pod phases').to.deep.equal(Array(replicas).fill('Running'));
+    expect(
+      pods.map((p) => p.status?.phase),
+      'pod phases',
+    ).to.deep.equal(Array(replicas).fill('Running'));
     const nodes = await kube.core.listNode();
     const zoneOf = new Map(nodes.items.map((n) => [n.metadata?.name, n.metadata?.labels?.[zoneLabel]]));
     const podZones = new Set(pods.map((p) => zoneOf.get(p.spec?.nodeName)));

@@ -19,7 +19,7 @@ async function exists(path: string): Promise<boolean> {
   );
 }
 
-describe('tools: download from a mirror', function () {
+describe('tools: download from a mirror', () => {
   let dir: string;
   let cache: string;
   let server: FileServer;
@@ -57,7 +57,9 @@ describe('tools: download from a mirror', function () {
     });
     expect(await readFile(expectedPath)).to.deep.equal(scheduler);
     await access(expectedPath, constants.X_OK);
-    const meta = JSON.parse(await readFile(join(cache, 'bin', 'kube-scheduler', 'v1.36.3', 'meta.json'), 'utf8'));
+    const meta = JSON.parse(
+      await readFile(join(cache, 'bin', 'kube-scheduler', 'v1.36.3', 'meta.json'), 'utf8'),
+    );
     expect(meta).to.include({ source: 'download', sha256: sha256(scheduler), size: scheduler.length });
     expect(meta.from).to.equal(`${server.url}${schedulerPath}`);
     const { stdout } = await execa(expectedPath);
@@ -115,7 +117,10 @@ describe('tools: download from a mirror', function () {
     server.files.set(schedulerPath, scheduler);
     server.files.set(`${schedulerPath}.sha256`, sha256(scheduler));
     const opts = { cacheDir: cache, mirror: server.url };
-    const [a, b] = await Promise.all([resolveTool('kube-scheduler', opts), resolveTool('kube-scheduler', opts)]);
+    const [a, b] = await Promise.all([
+      resolveTool('kube-scheduler', opts),
+      resolveTool('kube-scheduler', opts),
+    ]);
     expect([a.source, b.source]).to.have.members(['download', 'cache']);
     expect(a.path).to.equal(b.path);
     expect(server.requests.filter((p) => p === schedulerPath)).to.have.length(1);
@@ -147,7 +152,9 @@ describe('tools: download from a mirror', function () {
     }
     expect(Date.now() - started).to.be.below(10_000);
     // Building was attempted next: it is what failed (no go on PATH), not the download.
-    expect(err?.message).to.match(/cannot build kube-apiserver, kube-controller-manager, kube-scheduler: no `go`/);
+    expect(err?.message).to.match(
+      /cannot build kube-apiserver, kube-controller-manager, kube-scheduler: no `go`/,
+    );
     expect((await stat(cache)).isDirectory()).to.equal(true);
   });
 });

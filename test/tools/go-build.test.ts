@@ -187,9 +187,16 @@ describe('tools: building from Go modules', () => {
     });
     expect(Object.values(all).map((t) => t.source)).to.deep.equal(['cache', 'cache', 'cache']);
     expect(await invocations()).to.have.length(3);
-    const meta = JSON.parse(await readFile(join(cache, 'bin', 'kube-apiserver', 'v1.36.3', 'meta.json'), 'utf8'));
-    expect(meta).to.include({ source: 'build', from: 'go wrapper k8s.io/kubernetes/cmd/kube-apiserver@v1.36.3' });
-    expect(steps.some((s) => s.startsWith('download unavailable:') && s.includes('ECONNREFUSED'))).to.equal(true);
+    const meta = JSON.parse(
+      await readFile(join(cache, 'bin', 'kube-apiserver', 'v1.36.3', 'meta.json'), 'utf8'),
+    );
+    expect(meta).to.include({
+      source: 'build',
+      from: 'go wrapper k8s.io/kubernetes/cmd/kube-apiserver@v1.36.3',
+    });
+    expect(steps.some((s) => s.startsWith('download unavailable:') && s.includes('ECONNREFUSED'))).to.equal(
+      true,
+    );
   });
 
   it('builds etcd and etcdctl together, naming the server binary etcd', async () => {
@@ -200,7 +207,9 @@ describe('tools: building from Go modules', () => {
     const calls = await invocations();
     expect(calls.filter((c) => c.args[0] === 'build')).to.have.length(1);
     const tidy = calls.find((c) => c.args[1] === 'tidy') as Invocation;
-    expect(tidy.goMod).to.contain('require (\n\tgo.etcd.io/etcd/server/v3 v3.6.16\n\tgo.etcd.io/etcd/etcdctl/v3 v3.6.16\n)');
+    expect(tidy.goMod).to.contain(
+      'require (\n\tgo.etcd.io/etcd/server/v3 v3.6.16\n\tgo.etcd.io/etcd/etcdctl/v3 v3.6.16\n)',
+    );
     expect(tidy.goMod).to.contain('\tgo.etcd.io/etcd/api/v3 => go.etcd.io/etcd/api/v3 v3.6.16\n');
     expect(tidy.goMod).to.contain('\tgo.etcd.io/etcd/pkg/v3 => go.etcd.io/etcd/pkg/v3 v3.6.16\n');
     expect(tidy.goMod).not.to.contain('FORBIDDEN');
@@ -236,7 +245,9 @@ describe('tools: building from Go modules', () => {
       err = e as Error;
     }
     expect(err).to.be.instanceOf(InfrastructureError);
-    expect(err?.message).to.match(/^cannot build coredns: `go install .*github\.com\/coredns\/coredns@v1\.14\.7` failed/);
+    expect(err?.message).to.match(
+      /^cannot build coredns: `go install .*github\.com\/coredns\/coredns@v1\.14\.7` failed/,
+    );
     expect(err?.message).to.contain('pkg/x.go:1:1: undefined: Frobnicate');
     expect(err?.message).to.contain('compiling line 60');
     expect(err?.message).not.to.contain('compiling line 10\n');

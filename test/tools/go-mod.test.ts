@@ -161,9 +161,9 @@ describe('tools: checksum files', () => {
     expect(expectedSha256(text, 'etcd-v3.6.16-linux-s390x.tar.gz')).to.equal(undefined);
   });
   it('accepts binary-mode markers and rejects non-digests', () => {
-    expect(expectedSha256(`${digest} *coredns_1.14.7_linux_amd64.tgz`, 'coredns_1.14.7_linux_amd64.tgz')).to.equal(
-      digest,
-    );
+    expect(
+      expectedSha256(`${digest} *coredns_1.14.7_linux_amd64.tgz`, 'coredns_1.14.7_linux_amd64.tgz'),
+    ).to.equal(digest);
     expect(expectedSha256('<html>not found</html>', 'x')).to.equal(undefined);
   });
 });

@@ -20,11 +20,23 @@ export async function writeExecutable(path: string, body = 'echo fake'): Promise
 }
 
 /** A cache entry written by hand, in the documented layout, as an earlier run would have left it. */
-export async function seedCache(cacheDir: string, name: ToolName, version: string, extra: object = {}): Promise<string> {
+export async function seedCache(
+  cacheDir: string,
+  name: ToolName,
+  version: string,
+  extra: object = {},
+): Promise<string> {
   const dir = join(cacheDir, 'bin', name, version);
   await mkdir(dir, { recursive: true });
   const path = await writeExecutable(join(dir, name), `echo cached ${name}`);
-  const meta = { name, version, source: 'build', sha256: '0'.repeat(64), when: new Date().toISOString(), ...extra };
+  const meta = {
+    name,
+    version,
+    source: 'build',
+    sha256: '0'.repeat(64),
+    when: new Date().toISOString(),
+    ...extra,
+  };
   await writeFile(join(dir, 'meta.json'), JSON.stringify(meta));
   return path;
 }

@@ -49,8 +49,12 @@ describe('tools: explicit paths and the cache', () => {
 
   it('ignores an entry without metadata or with the wrong size (an interrupted install)', async () => {
     await seedCache(cache, 'kwok', kwokVersion, { size: 1 });
-    let err = await rejection(resolveTool('kwok', { cacheDir: cache, allowDownload: false, allowBuild: false }));
-    expect(err.message).to.match(/kwok v0\.8\.0: not in the cache .* building is disabled\. Set GAUNTLET_BIN_KWOK=/);
+    let err = await rejection(
+      resolveTool('kwok', { cacheDir: cache, allowDownload: false, allowBuild: false }),
+    );
+    expect(err.message).to.match(
+      /kwok v0\.8\.0: not in the cache .* building is disabled\. Set GAUNTLET_BIN_KWOK=/,
+    );
 
     await seedCache(cache, 'kwok', kwokVersion);
     await writeFile(join(cache, 'bin', 'kwok', kwokVersion, 'meta.json'), '{');
@@ -65,7 +69,12 @@ describe('tools: explicit paths and the cache', () => {
       cacheDir: cache,
       explicitPaths: { 'kube-apiserver': fromConfig },
     });
-    expect(resolved).to.deep.equal({ name: 'kube-apiserver', version: 'unknown', path: fromConfig, source: 'path' });
+    expect(resolved).to.deep.equal({
+      name: 'kube-apiserver',
+      version: 'unknown',
+      path: fromConfig,
+      source: 'path',
+    });
 
     const fromEnv = await writeExecutable(join(dir, 'env-apiserver'));
     process.env.GAUNTLET_BIN_KUBE_APISERVER = fromEnv;
@@ -105,7 +114,10 @@ describe('tools: explicit paths and the cache', () => {
   it('lists every tool with its version, what is cached and what is chosen, without building', async () => {
     const cached = await seedCache(cache, 'coredns', toolVersion('coredns'));
     const mine = await writeExecutable(join(dir, 'my-kwokctl'));
-    const rows = await listTools({ cacheDir: cache, explicitPaths: { kwokctl: mine, etcd: join(dir, 'gone') } });
+    const rows = await listTools({
+      cacheDir: cache,
+      explicitPaths: { kwokctl: mine, etcd: join(dir, 'gone') },
+    });
     expect(rows.map((r) => r.name)).to.have.members([
       'etcd',
       'etcdctl',

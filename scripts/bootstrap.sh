@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Installs what gauntlet needs on a fresh clone: npm dependencies (when missing or stale) and the pinned
+# binaries (etcd, Kubernetes control plane, kwok, CoreDNS), which are cached outside the clone and built
+# from Go modules only the first time (tens of minutes on 2 cores; progress is shown).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "bootstrap: installing npm dependencies (npm ci)" >&2
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+
+echo "bootstrap: obtaining binaries (cached in ${GAUNTLET_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/gauntlet})" >&2
+node bin/gauntlet.js tools install >&2

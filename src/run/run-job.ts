@@ -1,0 +1,73 @@
+import { cp, mkdir, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { attachLocalCluster, provisionCluster, teardownCluster } from '../../clusters/provision.ts';
+import type { ProvisionedCluster } from '../../clusters/provisioned-cluster.ts';
+import { Interrupted, interruptSignal } from '../cli/interrupt.ts';
+import { configFromFlags } from '../cli/options.ts';
+import type { RunFlags } from '../cli/run-command.ts';
+import { ExitCode } from '../errors.ts';
+import { progress } from '../log.ts';
+import { setRunContext } from './run-context.ts';
+import { runSuites, type SuiteOutcome } from './suites.ts';
+
+function newRunId(): string {
+  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+  return `${stamp}-${Math.random().toString(36).slice(2, 6)}`.toLowerCase();
+}
+
+/** The main job: provision -> suites -> run directory (summary, component logs) -> teardown (always). */
+export async function runJob(flags: RunFlags): Promise<void> {
+  const config = await configFromFlags(flags, { suites: flags.suite, out: flags.out, keep: flags.keep });
+  const runId = newRunId();
+  const outDir = resolve(config.run.out, runId);
+  const log = progress();
+  const interrupt = interruptSignal();
+  let cluster: ProvisionedCluster | undefined;
+  let outcome: SuiteOutcome | undefined;
+  const started = new Date();
+  try {
+    await mkdir(outDir, { recursive: true });
+    log.step(`run ${runId}: output in ${outDir}`);
+    cluster = flags.cluster
+      ? await attachLocalCluster(flags.cluster)
+      : await provisionCluster(config, { progress: log, signal: interrupt.signal });
+    if (interrupt.interrupted()) throw new Interrupted();
+    setRunContext({ runId, config, cluster, outDir });
+    log.step(`running suites: ${config.run.suites.join(', ')}`);
+    outcome = await runSuites(config.run.suites, { grep: flags.grep });
+    if (interrupt.interrupted()) throw new Interrupted();
+  } finally {
+    interrupt.dispose();
+    if (cluster?.local) {
+      await cp(join(cluster.local.dir, 'logs'), join(outDir, 'logs'), { recursive: true }).catch(
+        () => undefined,
+      );
+    }
+    await writeFile(
+      join(outDir, 'summary.json'),
+      JSON.stringify(
+        {
+          runId,
+          startedAt: started.toISOString(),
+          finishedAt: new Date().toISOString(),
+          cluster: cluster && {
+            name: cluster.name,
+            provisioner: cluster.provisioner,
+            versions: cluster.local?.versions,
+          },
+          verdict: outcome ? (outcome.failed > 0 ? 'failed' : 'passed') : 'error',
+          ...outcome,
+        },
+        null,
+        2,
+      ),
+    ).catch(() => undefined);
+    if (cluster && !config.cluster.keep) await teardownCluster(cluster, log);
+    else if (cluster?.owned)
+      log.step(`cluster ${cluster.name} kept running (gauntlet cluster down --name ${cluster.name})`);
+  }
+  log.step(
+    `${outcome.passed} passed, ${outcome.failed} failed, ${outcome.pending} pending; summary in ${join(outDir, 'summary.json')}`,
+  );
+  process.exitCode = outcome.failed > 0 ? ExitCode.CheckFailed : ExitCode.Passed;
+}

@@ -1,0 +1,195 @@
+import { readFile } from 'node:fs/promises';
+import { request } from 'node:https';
+import { join } from 'node:path';
+import type { V1Lease } from '@kubernetes/client-node';
+import { expect } from 'chai';
+import type { LocalClusterSpec } from '../clusters/local/cluster-spec.ts';
+import { ExitCode } from '../src/errors.ts';
+import { kubeFromFile } from '../src/kube/client.ts';
+import { describeCluster } from '../src/kube/describe.ts';
+import { gauntlet, isolatedStateDir } from './helpers/cli.ts';
+import { listeningPorts, processesOf } from './helpers/processes.ts';
+
+async function readSpec(state: string, name: string): Promise<LocalClusterSpec> {
+  return JSON.parse(
+    await readFile(join(state, 'clusters', name, 'cluster.json'), 'utf8'),
+  ) as LocalClusterSpec;
+}
+
+/** Every TCP port a cluster's processes were told to listen on. */
+function portsOf(spec: LocalClusterSpec): number[] {
+  const ports = new Set<number>([Number(new URL(spec.endpoint).port)]);
+  for (const c of spec.components) {
+    for (const arg of c.args) {
+      for (const m of arg.matchAll(/(?:127\.0\.0\.\d+:|--secure-port=)(\d+)/g)) ports.add(Number(m[1]));
+    }
+  }
+  return [...ports];
+}
+
+/** GET path on a URL with the cluster's admin identity; resolves with the status code. */
+async function getStatus(spec: LocalClusterSpec, url: string): Promise<number> {
+  const pki = join(spec.dir, 'pki');
+  const [ca, cert, key] = await Promise.all(
+    ['ca.crt', 'admin.crt', 'admin.key'].map((f) => readFile(join(pki, f))),
+  );
+  return new Promise((resolve) => {
+    const req = request(url, { ca, cert, key, timeout: 5000, agent: false }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on('error', () => resolve(0));
+    req.end();
+  });
+}
+
+describe('embedded cluster, single control plane', () => {
+  let state: string;
+  let env: Record<string, string>;
+  let spec: LocalClusterSpec;
+
+  before(async () => {
+    state = await isolatedStateDir();
+    env = { GAUNTLET_STATE_DIR: state };
+    const up = await gauntlet(['cluster', 'up', '--name', 'single', '--json'], env);
+    expect(up.exitCode, up.stderr).to.equal(0);
+    spec = await readSpec(state, 'single');
+  });
+
+  after(async () => {
+    if (spec) await gauntlet(['cluster', 'down', '--name', 'single'], env);
+  });
+
+  it('comes up with 9 nodes Ready, 3 in each of 3 zones, and prints where its kubeconfig is', async () => {
+    const description = await describeCluster(kubeFromFile(spec.kubeconfig));
+    expect(description.readyNodes).to.equal(9);
+    expect(description.zones).to.deep.equal({
+      'us-east-1a': { total: 3, ready: 3 },
+      'us-east-1b': { total: 3, ready: 3 },
+      'us-east-1c': { total: 3, ready: 3 },
+    });
+    const kubeconfig = await gauntlet(['cluster', 'kubeconfig', '--name', 'single'], env);
+    expect(kubeconfig.stdout.trim()).to.equal(spec.kubeconfig);
+  });
+
+  it('runs the real control plane binaries at the pinned version, with TLS and RBAC', async () => {
+    const kube = kubeFromFile(spec.kubeconfig);
+    expect((await kube.version.getCode()).gitVersion).to.equal('v1.36.3');
+    const kinds = spec.components.map((c) => c.kind).sort();
+    expect(kinds).to.deep.equal([
+      'etcd',
+      'kube-apiserver',
+      'kube-controller-manager',
+      'kube-scheduler',
+      'kwok',
+    ]);
+    const apiserver = spec.components.find((c) => c.kind === 'kube-apiserver')!;
+    expect(apiserver.args).to.include('--authorization-mode=RBAC');
+    // Anonymous requests must not list nodes: authorization is real.
+    const anonymous = await new Promise<number>((resolve) => {
+      const req = request(
+        `${spec.endpoint}/api/v1/nodes`,
+        { rejectUnauthorized: false, agent: false },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        },
+      );
+      req.on('error', () => resolve(0));
+      req.end();
+    });
+    expect(anonymous).to.be.oneOf([401, 403]);
+  });
+
+  it('`gauntlet run --cluster` runs the smoke suite against it: a Deployment rolls out to Running pods', async () => {
+    const out = await isolatedStateDir();
+    const run = await gauntlet(['run', '--cluster', 'single', '--out', out], env);
+    expect(run.exitCode, `${run.stdout}\n${run.stderr}`).to.equal(ExitCode.Passed);
+    expect(run.stdout).to.contain('a Deployment rolls out to Running pods spread over the zones');
+    const processes = await processesOf(spec.uid);
+    expect(processes.length, 'a reused cluster is not torn down').to.be.greaterThan(0);
+  });
+
+  it('`cluster status` shows every component running and the nodes by zone', async () => {
+    const status = await gauntlet(['cluster', 'status', '--name', 'single'], env);
+    expect(status.exitCode).to.equal(0);
+    for (const c of spec.components) expect(status.stdout).to.match(new RegExp(`${c.id}\\s+running`));
+    expect(status.stdout).to.contain('us-east-1b: 3/3 nodes Ready');
+  });
+
+  it('`cluster down` stops every process and frees every port', async () => {
+    const ports = portsOf(spec);
+    expect(await listeningPorts(ports), 'ports in use while up').to.not.be.empty;
+    const down = await gauntlet(['cluster', 'down', '--name', 'single'], env);
+    expect(down.exitCode).to.equal(0);
+    expect(await processesOf(spec.uid)).to.deep.equal([]);
+    expect(await listeningPorts(ports)).to.deep.equal([]);
+    const again = await gauntlet(['cluster', 'down', '--name', 'single'], env);
+    expect(again.exitCode, 'down is idempotent').to.equal(0);
+  });
+});
+
+describe('embedded cluster, --ha', () => {
+  let state: string;
+  let env: Record<string, string>;
+  let spec: LocalClusterSpec;
+
+  before(async () => {
+    state = await isolatedStateDir();
+    env = { GAUNTLET_STATE_DIR: state };
+    const up = await gauntlet(['cluster', 'up', '--name', 'ha', '--ha'], env);
+    expect(up.exitCode, up.stderr).to.equal(0);
+    spec = await readSpec(state, 'ha');
+  });
+
+  after(async () => {
+    if (spec) await gauntlet(['cluster', 'down', '--name', 'ha'], env);
+  });
+
+  it('runs 3 etcd members, 3 apiservers, 2 controller managers and 2 schedulers', () => {
+    const count = (kind: string) => spec.components.filter((c) => c.kind === kind).length;
+    expect([
+      count('etcd'),
+      count('kube-apiserver'),
+      count('kube-controller-manager'),
+      count('kube-scheduler'),
+    ]).to.deep.equal([3, 3, 2, 2]);
+  });
+
+  it('each of the 3 apiservers answers on its own address, and all through the one endpoint', async () => {
+    for (const server of spec.apiServers)
+      expect(await getStatus(spec, `${server.url}/readyz`), server.id).to.equal(200);
+    const statuses = await Promise.all(
+      Array.from({ length: 12 }, () => getStatus(spec, `${spec.endpoint}/readyz`)),
+    );
+    expect(statuses).to.deep.equal(Array(12).fill(200));
+  });
+
+  it('the endpoint keeps answering when one apiserver is SIGKILLed', async () => {
+    const supervisor = JSON.parse(await readFile(join(spec.dir, 'supervisor.json'), 'utf8')) as {
+      controlPort: number;
+    };
+    const control = `http://127.0.0.1:${supervisor.controlPort}/components/kube-apiserver-0`;
+    const stopped = await fetch(`${control}/stop?signal=SIGKILL`, { method: 'POST' });
+    expect(stopped.status).to.equal(200);
+    try {
+      expect(await getStatus(spec, `${spec.apiServers[0]!.url}/readyz`), 'killed apiserver').to.equal(0);
+      const statuses = await Promise.all(
+        Array.from({ length: 12 }, () => getStatus(spec, `${spec.endpoint}/readyz`)),
+      );
+      expect(statuses).to.deep.equal(Array(12).fill(200));
+    } finally {
+      await fetch(`${control}/start`, { method: 'POST' });
+    }
+  });
+
+  it('the controller manager and the scheduler elect one leader each', async () => {
+    const kube = kubeFromFile(spec.kubeconfig);
+    const { CoordinationV1Api } = await import('@kubernetes/client-node');
+    const leases = kube.config.makeApiClient(CoordinationV1Api);
+    for (const name of ['kube-controller-manager', 'kube-scheduler']) {
+      const lease: V1Lease = await leases.readNamespacedLease({ name, namespace: 'kube-system' });
+      expect(lease.spec?.holderIdentity, `${name} lease holder`).to.be.a('string').and.not.be.empty;
+    }
+  });
+});
