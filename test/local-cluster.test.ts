@@ -77,6 +77,7 @@ describe('embedded cluster, single control plane', () => {
     expect((await kube.version.getCode()).gitVersion).to.equal('v1.36.3');
     const kinds = spec.components.map((c) => c.kind).sort();
     expect(kinds).to.deep.equal([
+      'coredns',
       'etcd',
       'kube-apiserver',
       'kube-controller-manager',

@@ -4,7 +4,7 @@ import type { LocalClusterConfig } from '../../src/config/schema.ts';
 export interface ComponentSpec {
   /** Unique within the cluster: etcd-0, kube-apiserver-1, kwok, ... */
   id: string;
-  kind: 'etcd' | 'kube-apiserver' | 'kube-controller-manager' | 'kube-scheduler' | 'kwok';
+  kind: 'etcd' | 'kube-apiserver' | 'kube-controller-manager' | 'kube-scheduler' | 'kwok' | 'coredns';
   command: string;
   args: string[];
   logFile: string;
@@ -36,7 +36,19 @@ export interface LocalClusterSpec {
   etcdMembers: { id: string; clientUrl: string; peerUrl: string; dataDir: string }[];
   etcdClient: { caFile: string; certFile: string; keyFile: string };
   versions: Record<string, string>;
+  /** The cluster's DNS server (the embedded CoreDNS); absent when CoreDNS is disabled. */
+  dns?: ClusterDns;
   components: ComponentSpec[];
 }
 
 export const clusterSpecFile = 'cluster.json';
+
+export interface ClusterDns {
+  /** Where CoreDNS answers, over UDP and TCP. */
+  server: { host: string; port: number };
+  /** The domain pods are told to use: what checks expect. */
+  clusterDomain: string;
+  /** The zone CoreDNS actually serves (equal to clusterDomain unless broken on purpose). */
+  servedDomain: string;
+  corefile: string;
+}

@@ -24,6 +24,8 @@ export interface ComponentInputs {
   /** Kubeconfig files per identity, pointing at the load balancer. */
   kubeconfigs: { controllerManager: string; scheduler: string; kwok: string };
   kwokConfigFile: string;
+  /** The CoreDNS binary and its Corefile; absent when CoreDNS is disabled. */
+  coredns?: { binary: string; corefile: string };
 }
 
 export const apiServerHost = (index: number) => `127.0.0.${index + 1}`;
@@ -204,6 +206,18 @@ export function clusterComponents(i: ComponentInputs): ComponentSpec[] {
       restart: 'always',
       // kwok acts as system:masters, which RBAC never refuses, so it can start (and boot) alongside the API.
       startWhen: 'at-once',
+    });
+  }
+  if (enabled('coredns') && i.coredns) {
+    components.push({
+      id: 'coredns',
+      kind: 'coredns',
+      command: i.coredns.binary,
+      args: [`-conf=${i.coredns.corefile}`, ...extra('coredns')],
+      logFile: log('coredns'),
+      restart: 'always',
+      // Its informers would only collect refusals before the API (and its RBAC) exist.
+      startWhen: 'api-ready',
     });
   }
   return components;

@@ -1,7 +1,9 @@
 import { writeFile } from 'node:fs/promises';
-import { stringify } from 'yaml';
 
-/** Writes a kubeconfig that references the certificate files by path, so the file itself holds no key material. */
+/**
+ * Writes a kubeconfig that references the certificate files by path, so the file itself holds no key material.
+ * Written as JSON (which is YAML): kubectl and every client read it, and no YAML library is loaded for it.
+ */
 export async function writeKubeconfig(
   file: string,
   o: { clusterName: string; server: string; caFile: string; certFile: string; keyFile: string; user: string },
@@ -14,5 +16,5 @@ export async function writeKubeconfig(
     contexts: [{ name: o.clusterName, context: { cluster: o.clusterName, user: o.user } }],
     'current-context': o.clusterName,
   };
-  await writeFile(file, stringify(config), { mode: 0o600 });
+  await writeFile(file, `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600 });
 }

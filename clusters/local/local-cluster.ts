@@ -11,8 +11,9 @@ import {
   findClusterProcesses,
   killClusterProcesses,
 } from '../../src/process/cluster-processes.ts';
-import { freePorts, isPortFree } from '../../src/process/ports.ts';
+import { freePorts, freeTcpAndUdpPort, isPortFree } from '../../src/process/ports.ts';
 import { type ResolvedTool, resolveTools } from '../../src/tools/index.ts';
+import { ensureCorednsRbac, writeCorefile } from './cluster-dns.ts';
 import { clusterSpecFile, type LocalClusterSpec } from './cluster-spec.ts';
 import { apiServerHost, clusterComponents, memberCounts } from './components.ts';
 import { writeKubeconfig } from './kubeconfig.ts';
@@ -27,7 +28,9 @@ const clusterBinaries = [
   'kube-controller-manager',
   'kube-scheduler',
   'kwok',
+  'coredns',
 ] as const;
+type ClusterBinary = (typeof clusterBinaries)[number];
 const stagesFixture = join(import.meta.dirname, '..', '..', 'fixtures', 'kwok', 'stages.yaml');
 const gauntletCli = join(import.meta.dirname, '..', '..', 'bin', 'gauntlet.js');
 
@@ -132,18 +135,22 @@ export async function upLocalCluster(config: GauntletConfig, o: UpOptions): Prom
   }
 
   progress.step('resolving binaries');
-  const tools = await resolveTools([...clusterBinaries], {
+  // CoreDNS is resolved with the others (same cache, same download/build rules), unless switched off.
+  const wanted = clusterBinaries.filter((b) => b !== 'coredns' || local.components.coredns.enabled);
+  const tools = (await resolveTools([...wanted], {
     explicitPaths: config.tools.paths,
     mirror: config.tools.mirror,
     allowDownload: config.tools.download,
     allowBuild: config.tools.build,
     progress,
     signal: o.signal,
-  });
+  })) as Record<ClusterBinary, ResolvedTool>;
 
   const uid = crypto.randomUUID();
   await mkdir(join(dir, 'logs'), { recursive: true });
   await writeFile(join(dir, uidFile), uid); // first, so a crash from here on leaves reapable leftovers
+  // Started now, it boots while certificates and configuration are written, and begins once cluster.json appears.
+  await startSupervisor(dir, uid);
   try {
     const spec = await provision(config, dir, uid, tools, o);
     return spec;
@@ -162,7 +169,7 @@ async function provision(
   config: GauntletConfig,
   dir: string,
   uid: string,
-  tools: Record<(typeof clusterBinaries)[number], ResolvedTool>,
+  tools: Partial<Record<ClusterBinary, ResolvedTool>> & Record<Exclude<ClusterBinary, 'coredns'>, ResolvedTool>,
   o: UpOptions,
 ): Promise<LocalClusterSpec> {
   const { name, local } = config.cluster;
@@ -206,6 +213,14 @@ async function provision(
     scheduler: await kubeconfigFor('scheduler.kubeconfig', 'kube-scheduler'),
     kwok: await kubeconfigFor('kwok.kubeconfig', 'kwok'),
   };
+  const dns = tools.coredns
+    ? await writeCorefile(dir, {
+        config: local,
+        port: await freeTcpAndUdpPort(),
+        kubeconfig: await kubeconfigFor('coredns.kubeconfig', 'coredns'),
+        context: name,
+      })
+    : undefined;
   const kwokConfigFile = join(dir, 'kwok.yaml');
   await copyFile(stagesFixture, kwokConfigFile);
 
@@ -224,6 +239,7 @@ async function provision(
     ports: componentPorts,
     kubeconfigs,
     kwokConfigFile,
+    ...(tools.coredns && dns ? { coredns: { binary: tools.coredns.path, corefile: dns.corefile } } : {}),
   });
   const etcdMembers = components
     .filter((c) => c.kind === 'etcd')
@@ -255,15 +271,15 @@ async function provision(
       keyFile: pki.apiserverEtcdClientKey,
     },
     versions: Object.fromEntries(Object.values(tools).map((t) => [t.name, t.version])),
+    ...(dns ? { dns } : {}),
     components,
   };
   await writeSpec(spec);
 
   progress.step(
     `starting ${counts.etcd} etcd, ${counts.apiServers} kube-apiserver, ${counts.controllerManagers} kube-controller-manager, ` +
-      `${counts.schedulers} kube-scheduler, kwok (logs in ${join(dir, 'logs')})`,
+      `${counts.schedulers} kube-scheduler, kwok${dns ? ', coredns' : ''} (logs in ${join(dir, 'logs')})`,
   );
-  await startSupervisor(dir, uid);
   // The Kubernetes client takes a good part of a second to load: load it while the apiserver starts.
   const { kubeFromFile } = await import('../../src/kube/client.ts');
 
@@ -274,7 +290,8 @@ async function provision(
   progress.step(
     `API healthy at ${endpoint}; creating ${nodes.length} nodes in zones ${local.zones.join(', ')}`,
   );
-  await createNodes(kube, nodes);
+  // CoreDNS starts on /readyz too; its RBAC goes in first so its first list is (nearly always) allowed.
+  await Promise.all([dns ? ensureCorednsRbac(kube) : undefined, createNodes(kube, nodes)]);
   const probeReplicas = Math.min(local.zones.length, nodes.length);
   await ensureProbeDeployment(kube, probeReplicas);
   await waitForNodesReady(kube, name, nodes.length, deadlines.nodesMs, o.signal);

@@ -1,6 +1,7 @@
+import { execFile } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { execa } from 'execa';
+import { promisify } from 'node:util';
 import { InfrastructureError } from '../../src/errors.ts';
 
 /** Paths of every certificate and key an embedded cluster uses, as a real kubeadm cluster would have them. */
@@ -26,6 +27,8 @@ export const clientIdentities = {
   'kube-scheduler': { cn: 'system:kube-scheduler', o: '' },
   // kwok acts as every kubelet of every node, so it needs more than system:node would allow.
   kwok: { cn: 'system:kwok-controller', o: 'system:masters' },
+  // CoreDNS reads Services and EndpointSlices only; RBAC (created by `up`) grants it that and no more.
+  coredns: { cn: 'system:coredns', o: '' },
 } as const;
 export type ClientIdentity = keyof typeof clientIdentities;
 
@@ -135,13 +138,18 @@ export async function createPki(dir: string): Promise<Pki> {
   return pki;
 }
 
+// node's execFile rather than execa: this runs on every `cluster up`, where execa's load time shows.
+const run = promisify(execFile);
+
 async function openssl(args: string[]): Promise<void> {
-  const result = await execa('openssl', args, { reject: false, stdin: 'ignore' });
-  if (result.failed) {
+  try {
+    await run('openssl', args);
+  } catch (error) {
+    const e = error as { code?: string; stderr?: string };
     const why =
-      result.code === 'ENOENT'
+      e.code === 'ENOENT'
         ? 'openssl is not installed'
-        : result.stderr.trim().split('\n').slice(-3).join(' ');
+        : (e.stderr ?? '').trim().split('\n').slice(-3).join(' ');
     throw new InfrastructureError(`generating cluster certificates failed (openssl ${args[0]}): ${why}`);
   }
 }

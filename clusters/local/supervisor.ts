@@ -1,8 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, openSync, renameSync, writeFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readFile, watch } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { clusterMarkerVariable } from '../../src/process/cluster-processes.ts';
 import { apiReady } from './api-readiness.ts';
 import { type ComponentSpec, clusterSpecFile, type LocalClusterSpec } from './cluster-spec.ts';
@@ -27,6 +27,39 @@ export interface SupervisorState {
 
 export const supervisorStateFile = 'supervisor.json';
 
+/** How long a supervisor started ahead of its cluster.json waits for it before giving up. */
+const specTimeoutMs = 60_000;
+
+/** Resolves with the cluster spec once its file exists (it is written by rename, so it is whole). */
+async function waitForSpec(file: string, timeoutMs: number): Promise<LocalClusterSpec> {
+  const read = async () => JSON.parse(await readFile(file, 'utf8')) as LocalClusterSpec;
+  const stop = new AbortController();
+  const timer = setTimeout(() => stop.abort(), timeoutMs);
+  // Watch first, then read: a file written in between is seen by one or the other.
+  const events = watch(dirname(file), { signal: stop.signal });
+  try {
+    try {
+      return await read();
+    } catch {
+      // not written yet
+    }
+    for await (const event of events) {
+      if (event.filename !== basename(file)) continue;
+      try {
+        return await read();
+      } catch {
+        // not complete yet; keep waiting
+      }
+    }
+  } catch (error) {
+    if (!stop.signal.aborted) throw error;
+  } finally {
+    clearTimeout(timer);
+    stop.abort();
+  }
+  throw new Error(`${file} did not appear within ${timeoutMs / 1000} s`);
+}
+
 interface Managed {
   spec: ComponentSpec;
   state: ComponentState;
@@ -47,7 +80,7 @@ function restartDelayMs(recent: number): number {
  * can stop, start and inspect members. It runs detached from the command that started the cluster.
  */
 export async function runSupervisor(dir: string): Promise<void> {
-  const spec = JSON.parse(await readFile(join(dir, clusterSpecFile), 'utf8')) as LocalClusterSpec;
+  const spec = await waitForSpec(join(dir, clusterSpecFile), specTimeoutMs);
   const managed = new Map<string, Managed>();
   let shuttingDown = false;
   let server: Server;

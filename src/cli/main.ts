@@ -35,9 +35,13 @@ function exitCodeOf(error: unknown): number {
     // --help and --version exit through here with code 0; anything else is a usage error.
     return error.exitCode === 0 ? ExitCode.Passed : ExitCode.Usage;
   }
-  if (error instanceof GauntletError) {
+  // Duck-typed as well: an error class loaded twice (two module instances) must still map to its exit code.
+  if (
+    error instanceof GauntletError ||
+    (error instanceof Error && typeof (error as GauntletError).exitCode === 'number')
+  ) {
     process.stderr.write(`gauntlet: ${error.message}\n`);
-    return error.exitCode;
+    return (error as GauntletError).exitCode;
   }
   process.stderr.write(`gauntlet: unexpected error: ${(error as Error)?.stack ?? String(error)}\n`);
   return ExitCode.Infrastructure;

@@ -1,5 +1,4 @@
 import { readFile } from 'node:fs/promises';
-import { parse as parseYaml, YAMLParseError } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError } from '../errors.ts';
 import { configSchema, type GauntletConfig } from './schema.ts';
@@ -31,6 +30,7 @@ export async function loadConfig(
     } catch (error) {
       throw new ConfigError(`config file ${file}: cannot read it (${(error as NodeJS.ErrnoException).code})`);
     }
+    const { parse: parseYaml, YAMLParseError } = await import('yaml');
     try {
       raw = parseYaml(text) ?? {};
     } catch (error) {

@@ -7,6 +7,7 @@ export const localComponentNames = [
   'kube-controller-manager',
   'kube-scheduler',
   'kwok',
+  'coredns',
 ] as const;
 export type LocalComponentName = (typeof localComponentNames)[number];
 
@@ -37,6 +38,22 @@ const timings = z.strictObject({
   leaderElectionLeaseSeconds: seconds.default(15),
 });
 
+const dnsLabel = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const domain = z
+  .string()
+  .refine((d) => d.split('.').every((label) => dnsLabel.test(label)), 'expected a DNS domain such as cluster.local');
+
+/** The cluster's DNS: the domain pods are told to use, and what the embedded CoreDNS serves. */
+const dns = z.strictObject({
+  /** The cluster domain (kubelet's --cluster-domain); checks expect <svc>.<ns>.svc.<clusterDomain>. */
+  clusterDomain: domain.default('cluster.local'),
+  /**
+   * The zone CoreDNS's Corefile serves; defaults to clusterDomain. Differs only to break the cluster on
+   * purpose, as a Corefile edited out of step with the kubelets does.
+   */
+  servedDomain: domain.optional(),
+});
+
 const local = z
   .strictObject({
     ha: z.boolean().default(false),
@@ -54,6 +71,7 @@ const local = z
       .min(16 * 1024 * 1024)
       .default(2 * 1024 * 1024 * 1024),
     timings: timings.prefault({}),
+    dns: dns.prefault({}),
     components: z
       .strictObject({
         etcd: component.prefault({}),
@@ -61,6 +79,8 @@ const local = z
         'kube-controller-manager': component.prefault({}),
         'kube-scheduler': component.prefault({}),
         kwok: component.prefault({}),
+        /** Go flags: --dns.port style (Go's flag package takes one or two dashes). */
+        coredns: component.prefault({}),
       })
       .prefault({}),
   })
@@ -113,7 +133,7 @@ export const configSchema = z.strictObject({
   run: z
     .strictObject({
       suites: z
-        .array(z.enum(['smoke']))
+        .array(z.enum(['smoke', 'conformance']))
         .min(1)
         .default(['smoke']),
       out: z.string().min(1).default('reports/out'),

@@ -1,4 +1,5 @@
 import { createServer, type Server } from 'node:net';
+import { createSocket, type Socket } from 'node:dgram';
 
 function listen(host: string, port: number): Promise<Server> {
   return new Promise((resolve, reject) => {
@@ -40,4 +41,30 @@ export async function freePorts(count: number, hosts: string[] = ['127.0.0.1']):
   } finally {
     await Promise.all(held.map(close));
   }
+}
+
+function bindUdp(host: string, port: number): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = createSocket('udp4');
+    socket.once('error', reject);
+    socket.bind({ address: host, port, exclusive: true }, () => resolve(socket));
+  });
+}
+
+/**
+ * A port free for both TCP and UDP on host, for a DNS server. TCP picks it; UDP must also be free there,
+ * else the next one is tried (bounded: a busy machine rarely needs more than a couple).
+ */
+export async function freeTcpAndUdpPort(host = '127.0.0.1', attempts = 20): Promise<number> {
+  for (let n = 0; n < attempts; n++) {
+    const tcp = await listen(host, 0);
+    const port = (tcp.address() as { port: number }).port;
+    const udp = await bindUdp(host, port).catch(() => undefined);
+    await close(tcp);
+    if (udp) {
+      await new Promise<void>((resolve) => udp.close(() => resolve()));
+      return port;
+    }
+  }
+  throw new Error(`no port free for both TCP and UDP on ${host} after ${attempts} tries`);
 }

@@ -5,10 +5,8 @@ import { type Progress, silent } from '../log.ts';
 import { cacheDir as defaultCacheDir } from '../paths.ts';
 import { installIntoCache, readCached } from './cache.ts';
 import { GROUPS, type GroupSpec, groupOf, TOOL_NAMES, type ToolName, toolVersion } from './catalog.ts';
-import { artifactsFor, downloadArtifact } from './download.ts';
 import { binEnvVar, checkExplicitPath, explicitPathFor } from './explicit.ts';
 import { Unreachable } from './fetch.ts';
-import { buildGroup } from './go-build.ts';
 import { withLock } from './lock.ts';
 
 export type ToolSource = 'path' | 'cache' | 'download' | 'build';
@@ -75,6 +73,8 @@ async function tryDownload(
   ctx: Context,
   found: Map<ToolName, ResolvedTool>,
 ): Promise<string | undefined> {
+  // Loaded on demand: a cache hit (every run but the first) needs neither downloads nor builds.
+  const { artifactsFor, downloadArtifact } = await import('./download.ts');
   const artifacts = artifactsFor(group, wanted);
   if (typeof artifacts === 'string') return artifacts;
   const failures: string[] = [];
@@ -107,6 +107,7 @@ async function build(group: GroupSpec, ctx: Context): Promise<Map<ToolName, stri
   await mkdir(tmpRoot, { recursive: true });
   const workDir = await mkdtemp(join(tmpRoot, `build-${group.name}-`));
   try {
+    const { buildGroup } = await import('./go-build.ts');
     const built = await buildGroup(group, {
       workDir,
       progress: ctx.progress,
