@@ -3,7 +3,7 @@ import { runLabel } from './check.ts';
 
 /**
  * Removes what earlier runs left behind (a killed harness never tears down): namespaces and the
- * cluster-scoped objects checks create (PersistentVolumes, StorageClasses), found by the run label.
+ * cluster-scoped objects checks create (PersistentVolumes, StorageClasses, simulated Nodes), found by the run label.
  * The current run's objects are kept.
  */
 export async function cleanLeftovers(kube: Kube, currentRunId: string): Promise<{ deleted: string[] }> {
@@ -19,6 +19,18 @@ export async function cleanLeftovers(kube: Kube, currentRunId: string): Promise<
   for (const pv of volumes.items) {
     await kube.core.deletePersistentVolume({ name: pv.metadata!.name! }).catch(ignoreNotFound);
     deleted.push(`persistentvolume/${pv.metadata!.name}`);
+  }
+  // Nodes a check simulated (node-loss): their pods never finish terminating, so force them first.
+  const nodes = await kube.core.listNode({ labelSelector });
+  for (const node of nodes.items) {
+    const name = node.metadata!.name!;
+    const pods = await kube.core.listPodForAllNamespaces({ fieldSelector: `spec.nodeName=${name}` });
+    for (const pod of pods.items)
+      await kube.core
+        .deleteNamespacedPod({ name: pod.metadata!.name!, namespace: pod.metadata!.namespace!, gracePeriodSeconds: 0 })
+        .catch(ignoreNotFound);
+    await kube.core.deleteNode({ name }).catch(ignoreNotFound);
+    deleted.push(`node/${name}`);
   }
   const { StorageV1Api } = await import('@kubernetes/client-node');
   const storage = kube.config.makeApiClient(StorageV1Api);

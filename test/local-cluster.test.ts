@@ -83,6 +83,8 @@ describe('embedded cluster, single control plane', () => {
       'kube-controller-manager',
       'kube-scheduler',
       'kwok',
+      'kwok',
+      'kwok',
     ]);
     const apiserver = spec.components.find((c) => c.kind === 'kube-apiserver')!;
     expect(apiserver.args).to.include('--authorization-mode=RBAC');

@@ -20,10 +20,14 @@ export function clusterDns(ctx: CheckContext): ClusterDnsAccess | { skipped: str
   const local = ctx.cluster.local;
   if (!local)
     return {
-      skipped: 'the cluster DNS of an existing cluster answers inside it only, and the probe-pod path is not implemented yet',
+      skipped:
+        'the cluster DNS of an existing cluster answers inside it only, and the probe-pod path is not implemented yet',
     };
   if (!local.dns)
-    return { skipped: 'CoreDNS is disabled in this embedded cluster (cluster.local.components.coredns.enabled: false)' };
+    return {
+      skipped:
+        'CoreDNS is disabled in this embedded cluster (cluster.local.components.coredns.enabled: false)',
+    };
   // One try, short timeout: a silent server shows up as ETIMEOUT within the assess deadline, not after it.
   const resolver = new Resolver({ timeout: 1000, tries: 1 });
   const server = `${local.dns.server.host}:${local.dns.server.port}`;
@@ -43,10 +47,16 @@ async function ask<T>(query: () => Promise<T>): Promise<Answer<T>> {
 }
 
 /** Compares the A answer for name with the expected addresses; returns the problem, if any. */
-export async function checkA(dns: ClusterDnsAccess, name: string, want: string[], why: string): Promise<string | undefined> {
+export async function checkA(
+  dns: ClusterDnsAccess,
+  name: string,
+  want: string[],
+  why: string,
+): Promise<string | undefined> {
   const answer = await ask(() => dns.resolver.resolve4(name));
   const expected = [...want].sort().join(', ');
-  if ('error' in answer) return `A ${name} from ${dns.server}: ${answer.error}; expected ${expected} (${why})`;
+  if ('error' in answer)
+    return `A ${name} from ${dns.server}: ${answer.error}; expected ${expected} (${why})`;
   const got = [...answer.ok].sort().join(', ');
   return got === expected ? undefined : `A ${name} from ${dns.server}: ${got}; expected ${expected} (${why})`;
 }
@@ -59,10 +69,19 @@ export async function checkSrv(
   why: string,
 ): Promise<string | undefined> {
   const answer = await ask(() => dns.resolver.resolveSrv(name));
-  const expected = want.map((w) => `${w.target}:${w.port}`).sort().join(', ');
-  if ('error' in answer) return `SRV ${name} from ${dns.server}: ${answer.error}; expected ${expected} (${why})`;
-  const got = answer.ok.map((r) => `${r.name}:${r.port}`).sort().join(', ');
-  return got === expected ? undefined : `SRV ${name} from ${dns.server}: ${got}; expected ${expected} (${why})`;
+  const expected = want
+    .map((w) => `${w.target}:${w.port}`)
+    .sort()
+    .join(', ');
+  if ('error' in answer)
+    return `SRV ${name} from ${dns.server}: ${answer.error}; expected ${expected} (${why})`;
+  const got = answer.ok
+    .map((r) => `${r.name}:${r.port}`)
+    .sort()
+    .join(', ');
+  return got === expected
+    ? undefined
+    : `SRV ${name} from ${dns.server}: ${got}; expected ${expected} (${why})`;
 }
 
 /** The first problem of several DNS questions asked together. */

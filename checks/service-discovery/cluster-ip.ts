@@ -23,7 +23,10 @@ export const clusterIpCheck: Check = {
   async setup(ctx) {
     const created = await ctx.kube.core.createNamespacedService({
       namespace: ctx.namespace,
-      body: service(ctx, name, { selector: { app: name }, ports: [{ name: 'http', port: 80, protocol: 'TCP' }] }),
+      body: service(ctx, name, {
+        selector: { app: name },
+        ports: [{ name: 'http', port: 80, protocol: 'TCP' }],
+      }),
     });
     if (created.spec?.clusterIP) allocated.set(ctx, created.spec.clusterIP);
   },
@@ -34,18 +37,31 @@ export const clusterIpCheck: Check = {
     const ip = svc.spec?.clusterIP;
     const subject = `Service ${ns}/${name}`;
     if (!ip || ip === 'None' || !(isIPv4(ip) || isIPv6(ip)))
-      return { status: 'failed', message: `${subject} has clusterIP "${ip ?? ''}", expected an allocated IP address` };
+      return {
+        status: 'failed',
+        message: `${subject} has clusterIP "${ip ?? ''}", expected an allocated IP address`,
+      };
     if (svc.spec?.clusterIPs?.[0] !== ip)
-      return { status: 'failed', message: `${subject} has clusterIPs [${svc.spec?.clusterIPs?.join(', ')}], expected its first to be clusterIP ${ip}` };
+      return {
+        status: 'failed',
+        message: `${subject} has clusterIPs [${svc.spec?.clusterIPs?.join(', ')}], expected its first to be clusterIP ${ip}`,
+      };
     const all = await ctx.kube.core.listServiceForAllNamespaces();
-    const sharing = all.items.filter((s) => s !== svc && s.spec?.clusterIP === ip && s.metadata?.uid !== svc.metadata?.uid);
+    const sharing = all.items.filter(
+      (s) => s !== svc && s.spec?.clusterIP === ip && s.metadata?.uid !== svc.metadata?.uid,
+    );
     if (sharing.length > 0)
-      return { status: 'failed', message: `${subject} has clusterIP ${ip}, also held by ${sharing.map(nameOf).join(', ')}; expected it unique` };
+      return {
+        status: 'failed',
+        message: `${subject} has clusterIP ${ip}, also held by ${sharing.map(nameOf).join(', ')}; expected it unique`,
+      };
 
     const ipAddressProblem = await ipAddressRecord(ctx, ip, svc);
     if (ipAddressProblem) return { status: 'failed', message: ipAddressProblem };
 
-    const master = await ctx.kube.core.readNamespacedService({ name: 'kubernetes', namespace: 'default' }).catch(() => undefined);
+    const master = await ctx.kube.core
+      .readNamespacedService({ name: 'kubernetes', namespace: 'default' })
+      .catch(() => undefined);
     const https = master?.spec?.ports?.find((p) => p.name === 'https');
     if (!master?.spec?.clusterIP || https?.port !== 443)
       return {
@@ -57,7 +73,9 @@ export const clusterIpCheck: Check = {
     const view = new ServiceView(ctx, name);
     await view.start();
     try {
-      const seen = await untilRight(view, () => judge(ctx, view), deadline, { what: `${subject} in the watch` });
+      const seen = await untilRight(view, () => judge(ctx, view), deadline, {
+        what: `${subject} in the watch`,
+      });
       if (seen.status !== 'passed') return seen;
     } finally {
       view.stop();
@@ -86,8 +104,10 @@ function judge(ctx: CheckContext, view: ServiceView): string | undefined {
   const want = allocated.get(ctx);
   const subject = `Service ${ctx.namespace}/${name}`;
   if (!svc) return `${subject} is gone; expected it to keep clusterIP ${want}`;
-  if (!svc.spec?.clusterIP || svc.spec.clusterIP === 'None') return `${subject} has no clusterIP; expected ${want ?? 'one'}`;
-  if (want && svc.spec.clusterIP !== want) return `${subject} has clusterIP ${svc.spec.clusterIP}; expected ${want} for its whole life`;
+  if (!svc.spec?.clusterIP || svc.spec.clusterIP === 'None')
+    return `${subject} has no clusterIP; expected ${want ?? 'one'}`;
+  if (want && svc.spec.clusterIP !== want)
+    return `${subject} has clusterIP ${svc.spec.clusterIP}; expected ${want} for its whole life`;
   return undefined;
 }
 
@@ -100,12 +120,20 @@ async function ipAddressRecord(ctx: CheckContext, ip: string, svc: V1Service): P
     spec?: { parentRef?: { resource?: string; namespace?: string; name?: string } };
   } | null;
   const ref = record?.spec?.parentRef;
-  if (ref?.resource === 'services' && ref.namespace === svc.metadata?.namespace && ref.name === svc.metadata?.name) return undefined;
+  if (
+    ref?.resource === 'services' &&
+    ref.namespace === svc.metadata?.namespace &&
+    ref.name === svc.metadata?.name
+  )
+    return undefined;
   if (record === null) {
     // Older clusters allocate from a bitmap without IPAddress objects: nothing to compare with there.
     const probe = await custom
       .listClusterCustomObject({ group: 'networking.k8s.io', version: 'v1', plural: 'ipaddresses', limit: 1 })
-      .then(() => true, () => false);
+      .then(
+        () => true,
+        () => false,
+      );
     if (!probe) return undefined;
     return `IPAddress ${ip} does not exist; expected it to record the allocation for Service ${nameOf(svc)}`;
   }

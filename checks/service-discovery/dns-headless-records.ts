@@ -65,17 +65,24 @@ function judge(ctx: CheckContext, view: ServiceView, needAllReady: boolean) {
     if (ready.length === 0) return `${subject}: no ready pods to resolve to`;
     const fqdn = `${headlessName}.${ctx.namespace}.svc.${dns.domain}`;
     return firstProblem([
-      checkA(dns, fqdn, ready.map((e) => e.address), `IPs of the ready pods of ${subject}`),
+      checkA(
+        dns,
+        fqdn,
+        ready.map((e) => e.address),
+        `IPs of the ready pods of ${subject}`,
+      ),
       ...ready
         .filter((e) => e.hostname)
         .map((e) => checkA(dns, `${e.hostname}.${fqdn}`, [e.address], `IP of pod ${ctx.namespace}/${e.pod}`)),
       checkSrv(
         dns,
         `_${headlessPort.name}._tcp.${fqdn}`,
-        ready.map((e) => ({ target: `${e.hostname ?? e.address.replaceAll('.', '-')}.${fqdn}`, port: headlessPort.containerPort })),
+        ready.map((e) => ({
+          target: `${e.hostname ?? e.address.replaceAll('.', '-')}.${fqdn}`,
+          port: headlessPort.containerPort,
+        })),
         `one target per ready pod of ${subject}`,
       ),
     ]);
   };
 }
-

@@ -22,7 +22,10 @@ export const dnsServiceRecordsCheck: Check = {
   async setup(ctx) {
     await ctx.kube.core.createNamespacedService({
       namespace: ctx.namespace,
-      body: service(ctx, name, { selector: { app: name }, ports: [{ name: 'http', port: 80, protocol: 'TCP' }] }),
+      body: service(ctx, name, {
+        selector: { app: name },
+        ports: [{ name: 'http', port: 80, protocol: 'TCP' }],
+      }),
     });
   },
 
@@ -46,7 +49,10 @@ export const dnsServiceRecordsCheck: Check = {
     const view = new ServiceView(ctx, name);
     await view.start();
     try {
-      await watchVerdict(view, judge(ctx, view), signal, emit, { graceMs: endpointSliceGraceMs, pollMs: dnsPollIntervalMs });
+      await watchVerdict(view, judge(ctx, view), signal, emit, {
+        graceMs: endpointSliceGraceMs,
+        pollMs: dnsPollIntervalMs,
+      });
     } finally {
       view.stop();
     }
@@ -63,12 +69,23 @@ function judge(ctx: CheckContext, view: ServiceView) {
     const svc = view.service();
     const ip = svc?.spec?.clusterIP;
     if (!ip) return `Service ${ctx.namespace}/${name} has no clusterIP to resolve to`;
-    masterIp ??= (await ctx.kube.core.readNamespacedService({ name: 'kubernetes', namespace: 'default' })).spec?.clusterIP;
+    masterIp ??= (await ctx.kube.core.readNamespacedService({ name: 'kubernetes', namespace: 'default' }))
+      .spec?.clusterIP;
     const fqdn = `${name}.${ctx.namespace}.svc.${dns.domain}`;
     return firstProblem([
       checkA(dns, fqdn, [ip], `ClusterIP of Service ${ctx.namespace}/${name}`),
-      checkSrv(dns, `_http._tcp.${fqdn}`, [{ target: fqdn, port: 80 }], `port http of Service ${ctx.namespace}/${name}`),
-      checkA(dns, `kubernetes.default.svc.${dns.domain}`, masterIp ? [masterIp] : [], 'ClusterIP of Service default/kubernetes'),
+      checkSrv(
+        dns,
+        `_http._tcp.${fqdn}`,
+        [{ target: fqdn, port: 80 }],
+        `port http of Service ${ctx.namespace}/${name}`,
+      ),
+      checkA(
+        dns,
+        `kubernetes.default.svc.${dns.domain}`,
+        masterIp ? [masterIp] : [],
+        'ClusterIP of Service default/kubernetes',
+      ),
     ]);
   };
 }

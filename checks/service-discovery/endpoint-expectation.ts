@@ -14,7 +14,10 @@ export interface ExpectedEndpoint {
 
 export const serviceNameLabel = 'kubernetes.io/service-name';
 
-export function selects(selector: Record<string, string> | undefined, labels: Record<string, string> | undefined): boolean {
+export function selects(
+  selector: Record<string, string> | undefined,
+  labels: Record<string, string> | undefined,
+): boolean {
   if (!selector || Object.keys(selector).length === 0) return false;
   return Object.entries(selector).every(([k, v]) => labels?.[k] === v);
 }
@@ -32,7 +35,10 @@ export function resolvePorts(service: V1Service, pod: V1Pod): string[] {
     const target = sp.targetPort ?? sp.port;
     let number: number | undefined;
     if (typeof target === 'number' || /^\d+$/.test(String(target))) number = Number(target);
-    else number = containerPorts.find((cp) => cp.name === target && (cp.protocol ?? 'TCP') === protocol)?.containerPort;
+    else
+      number = containerPorts.find(
+        (cp) => cp.name === target && (cp.protocol ?? 'TCP') === protocol,
+      )?.containerPort;
     if (number !== undefined) ports.push(`${sp.name ?? ''}/${protocol}/${number}`);
   }
   return ports.sort();
@@ -116,7 +122,8 @@ export function endpointSliceMismatch(
   slices: readonly V1EndpointSlice[],
 ): string | undefined {
   const subject = `EndpointSlices of Service ${namespace}/${serviceName}`;
-  if (!service) return `Service ${namespace}/${serviceName} does not exist (expected it with its EndpointSlices)`;
+  if (!service)
+    return `Service ${namespace}/${serviceName} does not exist (expected it with its EndpointSlices)`;
   const expected = expectedEndpoints(service, pods);
   const actual = published(slices.filter((s) => s.metadata?.labels?.[serviceNameLabel] === serviceName));
   const problems: string[] = [];
@@ -129,7 +136,8 @@ export function endpointSliceMismatch(
     }
     if (found.length > 1) problems.push(`${podState} is listed ${found.length} times`);
     const got = found[0]!;
-    if (got.pod !== want.pod) problems.push(`${want.address} refers to pod ${got.pod ?? '(none)'}, expected ${want.pod}`);
+    if (got.pod !== want.pod)
+      problems.push(`${want.address} refers to pod ${got.pod ?? '(none)'}, expected ${want.pod}`);
     const conditions = (['ready', 'serving', 'terminating'] as const).filter((c) => got[c] !== want[c]);
     if (conditions.length > 0) {
       problems.push(
@@ -137,13 +145,17 @@ export function endpointSliceMismatch(
       );
     }
     if (got.ports.join(',') !== want.ports.join(','))
-      problems.push(`${podState} has ports [${got.ports.join(', ')}] in slice ${got.slice}, expected [${want.ports.join(', ')}]`);
+      problems.push(
+        `${podState} has ports [${got.ports.join(', ')}] in slice ${got.slice}, expected [${want.ports.join(', ')}]`,
+      );
     if ((got.hostname ?? '') !== (want.hostname ?? ''))
       problems.push(`${podState} has hostname "${got.hostname ?? ''}", expected "${want.hostname ?? ''}"`);
   }
   const expectedAddresses = new Set(expected.map((e) => e.address));
   for (const extra of actual.filter((a) => !expectedAddresses.has(a.address)))
-    problems.push(`slice ${extra.slice} lists ${extra.address} (pod ${extra.pod ?? '?'}), which no selected pod has`);
+    problems.push(
+      `slice ${extra.slice} lists ${extra.address} (pod ${extra.pod ?? '?'}), which no selected pod has`,
+    );
   if (problems.length === 0) return undefined;
   const ready = expected.filter((e) => e.ready).length;
   const shown = problems.slice(0, 3).join('; ');

@@ -87,16 +87,23 @@ async function steps(ctx: CheckContext, view: ServiceView, deadline: Deadline): 
   const end = Date.now() + deadline.timeoutMs;
   const ns = ctx.namespace;
   const step = async (what: string, extra: () => string | undefined): Promise<CheckResult | undefined> => {
-    const result = await untilRight(view, () => judge(ctx, view) ?? extra(), { ...deadline, timeoutMs: Math.max(0, end - Date.now()) }, { what });
+    const result = await untilRight(
+      view,
+      () => judge(ctx, view) ?? extra(),
+      { ...deadline, timeoutMs: Math.max(0, end - Date.now()) },
+      { what },
+    );
     if (result.status === 'failed') return { status: 'failed', message: `${what}: ${result.message}` };
     return undefined;
   };
-  const readyCount = (n: number, total = n) => () => {
-    const e = expected(view);
-    return e.ready.length === n && e.all.length === total
-      ? undefined
-      : `${e.ready.length} of ${e.all.length} selected pods ready, waiting for ${n} of ${total}`;
-  };
+  const readyCount =
+    (n: number, total = n) =>
+    () => {
+      const e = expected(view);
+      return e.ready.length === n && e.all.length === total
+        ? undefined
+        : `${e.ready.length} of ${e.all.length} selected pods ready, waiting for ${n} of ${total}`;
+    };
 
   let failed = await step(`Service ${ns}/${name} with 2 ready pods`, readyCount(2));
   if (failed) return failed;
@@ -121,7 +128,11 @@ async function steps(ctx: CheckContext, view: ServiceView, deadline: Deadline): 
   const held = 'web-held';
   await ctx.kube.core.createNamespacedPod({
     namespace: ns,
-    body: pod(ctx, held, { labels: { ...appLabels(ctx, name), tier: 'held' }, ports: [port], finalizers: [holdFinalizer] }),
+    body: pod(ctx, held, {
+      labels: { ...appLabels(ctx, name), tier: 'held' },
+      ports: [port],
+      finalizers: [holdFinalizer],
+    }),
   });
   failed = await step(`after creating pod ${ns}/${held}`, readyCount(3, 4));
   if (failed) return failed;
@@ -143,5 +154,8 @@ async function steps(ctx: CheckContext, view: ServiceView, deadline: Deadline): 
     return n === 1 ? undefined : `${n} selected pods, waiting for 1`;
   });
   if (failed) return failed;
-  return { status: 'passed', detail: 'EndpointSlices followed scale 2 -> 3 -> 1, readiness, deletion and termination' };
+  return {
+    status: 'passed',
+    detail: 'EndpointSlices followed scale 2 -> 3 -> 1, readiness, deletion and termination',
+  };
 }

@@ -1,8 +1,8 @@
 import type { Check, CheckContext } from '../check.ts';
 import { endpointSliceMismatch, expectedEndpoints } from './endpoint-expectation.ts';
+import { endpointSliceGraceMs } from './endpoint-slices.ts';
 import { appLabels, pod, service } from './service-fixtures.ts';
 import { ServiceView } from './service-view.ts';
-import { endpointSliceGraceMs } from './endpoint-slices.ts';
 import { untilRight, watchVerdict } from './verdict.ts';
 
 export const headlessName = 'db';
@@ -23,7 +23,12 @@ export async function createHeadlessFixtures(ctx: CheckContext): Promise<void> {
   for (const p of headlessPods) {
     await ctx.kube.core.createNamespacedPod({
       namespace: ctx.namespace,
-      body: pod(ctx, p, { labels: appLabels(ctx, headlessName), ports: [headlessPort], hostname: p, subdomain: headlessName }),
+      body: pod(ctx, p, {
+        labels: appLabels(ctx, headlessName),
+        ports: [headlessPort],
+        hostname: p,
+        subdomain: headlessName,
+      }),
     });
   }
 }
@@ -57,7 +62,9 @@ export const headlessServiceCheck: Check = {
     const view = new ServiceView(ctx, headlessName);
     await view.start();
     try {
-      await watchVerdict(view, () => judge(ctx, view, false), signal, emit, { graceMs: endpointSliceGraceMs });
+      await watchVerdict(view, () => judge(ctx, view, false), signal, emit, {
+        graceMs: endpointSliceGraceMs,
+      });
     } finally {
       view.stop();
     }
@@ -69,7 +76,8 @@ export const headlessServiceCheck: Check = {
 function judge(ctx: CheckContext, view: ServiceView, needAllReady: boolean): string | undefined {
   const subject = `headless Service ${ctx.namespace}/${headlessName}`;
   const svc = view.service();
-  if (svc && svc.spec?.clusterIP !== 'None') return `${subject} has clusterIP ${svc.spec?.clusterIP}; expected None`;
+  if (svc && svc.spec?.clusterIP !== 'None')
+    return `${subject} has clusterIP ${svc.spec?.clusterIP}; expected None`;
   const mismatch = endpointSliceMismatch(ctx.namespace, headlessName, svc, view.pods(), view.slices());
   if (mismatch) return mismatch;
   const unlabelled = view.slices().filter((s) => s.metadata?.labels?.[headlessLabel] === undefined);

@@ -8,7 +8,13 @@ import { untilRight, watchVerdict } from './verdict.ts';
 const name = 'multi';
 /** Two pods that give the same port names different numbers, and one that lacks "metrics" altogether. */
 const pods = [
-  { pod: 'multi-a', ports: [{ name: 'http', containerPort: 8080 }, { name: 'metrics', containerPort: 9100 }] },
+  {
+    pod: 'multi-a',
+    ports: [
+      { name: 'http', containerPort: 8080 },
+      { name: 'metrics', containerPort: 9100 },
+    ],
+  },
   { pod: 'multi-b', ports: [{ name: 'http', containerPort: 8081 }] },
 ];
 
@@ -60,7 +66,9 @@ export const namedPortsCheck: Check = {
     const view = new ServiceView(ctx, name);
     await view.start();
     try {
-      await watchVerdict(view, () => judge(ctx, view, false), signal, emit, { graceMs: endpointSliceGraceMs });
+      await watchVerdict(view, () => judge(ctx, view, false), signal, emit, {
+        graceMs: endpointSliceGraceMs,
+      });
     } finally {
       view.stop();
     }
@@ -74,8 +82,16 @@ function judge(ctx: CheckContext, view: ServiceView, needAllReady: boolean): str
   const mismatch = endpointSliceMismatch(ctx.namespace, name, svc, view.pods(), view.slices());
   if (mismatch || !needAllReady || !svc) return mismatch;
   const ready = expectedEndpoints(svc, view.pods()).filter((e) => e.ready);
-  if (ready.length !== pods.length) return `Service ${ctx.namespace}/${name}: ${ready.length} of ${pods.length} pods ready`;
-  const portSets = new Set(view.slices().map((s) => (s.ports ?? []).map((p) => `${p.name}=${p.port}`).sort().join(',')));
+  if (ready.length !== pods.length)
+    return `Service ${ctx.namespace}/${name}: ${ready.length} of ${pods.length} pods ready`;
+  const portSets = new Set(
+    view.slices().map((s) =>
+      (s.ports ?? [])
+        .map((p) => `${p.name}=${p.port}`)
+        .sort()
+        .join(','),
+    ),
+  );
   if (portSets.size < pods.length)
     return `EndpointSlices of Service ${ctx.namespace}/${name} have ${portSets.size} distinct port sets; expected ${pods.length} (one per resolution of the named ports)`;
   return undefined;

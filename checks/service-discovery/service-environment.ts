@@ -15,9 +15,13 @@ export const serviceEnvironmentCheck: Check = {
     if (ctx.cluster.local)
       return {
         status: 'skipped',
-        reason: 'pods on kwok nodes run no containers, so no pod environment can be read on the embedded cluster',
+        reason:
+          'pods on kwok nodes run no containers, so no pod environment can be read on the embedded cluster',
       };
-    return { status: 'skipped', reason: 'the probe-pod path (run env in a pod, read its log) is not implemented yet' };
+    return {
+      status: 'skipped',
+      reason: 'the probe-pod path (run env in a pod, read its log) is not implemented yet',
+    };
   },
   async monitor() {},
   async teardown() {},

@@ -14,7 +14,11 @@ export function appLabels(ctx: CheckContext, app: string): Record<string, string
 export function deployment(
   ctx: CheckContext,
   name: string,
-  o: { replicas: number; podLabels: Record<string, string>; ports: { name: string; containerPort: number }[] },
+  o: {
+    replicas: number;
+    podLabels: Record<string, string>;
+    ports: { name: string; containerPort: number }[];
+  },
 ): V1Deployment {
   return {
     metadata: { name, namespace: ctx.namespace, labels: ctx.labels },
@@ -25,7 +29,9 @@ export function deployment(
         metadata: { labels: o.podLabels },
         spec: {
           terminationGracePeriodSeconds: 0,
-          containers: [{ name: 'app', image: pauseImage, ports: o.ports.map((p) => ({ ...p, protocol: 'TCP' })) }],
+          containers: [
+            { name: 'app', image: pauseImage, ports: o.ports.map((p) => ({ ...p, protocol: 'TCP' })) },
+          ],
         },
       },
     },
@@ -45,7 +51,12 @@ export function pod(
   },
 ): V1Pod {
   return {
-    metadata: { name, namespace: ctx.namespace, labels: o.labels, ...(o.finalizers ? { finalizers: o.finalizers } : {}) },
+    metadata: {
+      name,
+      namespace: ctx.namespace,
+      labels: o.labels,
+      ...(o.finalizers ? { finalizers: o.finalizers } : {}),
+    },
     spec: {
       terminationGracePeriodSeconds: 0,
       ...(o.hostname ? { hostname: o.hostname } : {}),

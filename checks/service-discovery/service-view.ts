@@ -39,7 +39,8 @@ export class ServiceView {
       const observedAt = Date.now();
       for (const fn of this.listeners) fn(observedAt);
     };
-    for (const informer of [this.services, this.podInformer, this.sliceInformer]) informer.on('change', changed);
+    for (const informer of [this.services, this.podInformer, this.sliceInformer])
+      informer.on('change', changed);
   }
 
   onChange(fn: (observedAt: number) => void): () => void {

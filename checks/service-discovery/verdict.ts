@@ -84,7 +84,8 @@ export function untilRight(
       const waited = ((Date.now() - started) / 1000).toFixed(1);
       finish({ status: 'failed', message: `${last} (waited ${waited} s for ${o.what})` });
     }, deadline.timeoutMs);
-    const onAbort = () => finish({ status: 'failed', message: `interrupted while waiting for ${o.what}: ${last}` });
+    const onAbort = () =>
+      finish({ status: 'failed', message: `interrupted while waiting for ${o.what}: ${last}` });
     deadline.signal?.addEventListener('abort', onAbort, { once: true });
   });
 }

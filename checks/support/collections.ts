@@ -1,4 +1,5 @@
 import type {
+  CoreV1Event,
   KubernetesObject,
   V1Deployment,
   V1Job,
@@ -48,6 +49,13 @@ export const collections = {
   claims: (kube: Kube, namespace: string): Collection<V1PersistentVolumeClaim> => ({
     list: () => kube.core.listNamespacedPersistentVolumeClaim({ namespace }),
     path: `/api/v1/namespaces/${namespace}/persistentvolumeclaims`,
+  }),
+  /** Events about one object of the namespace, e.g. a claim's ProvisioningFailed. */
+  eventsOf: (kube: Kube, namespace: string, involvedName: string): Collection<CoreV1Event> => ({
+    list: () =>
+      kube.core.listNamespacedEvent({ namespace, fieldSelector: `involvedObject.name=${involvedName}` }),
+    path: `/api/v1/namespaces/${namespace}/events`,
+    query: { fieldSelector: `involvedObject.name=${involvedName}` },
   }),
   volumes: (kube: Kube, labelSelector: string): Collection<V1PersistentVolume> => ({
     list: () => kube.core.listPersistentVolume({ labelSelector }),

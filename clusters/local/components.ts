@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import type { LocalClusterConfig } from '../../src/config/schema.ts';
+import { zoneLabel } from '../../src/kube/describe.ts';
 import type { ComponentSpec } from './cluster-spec.ts';
 import type { Pki } from './pki.ts';
 
@@ -11,7 +12,8 @@ export interface ComponentPorts {
   etcdPeer: number[];
   controllerManager: number[];
   scheduler: number[];
-  kwok: number;
+  /** One per zone. */
+  kwok: number[];
 }
 
 export interface ComponentInputs {
@@ -187,25 +189,31 @@ export function clusterComponents(i: ComponentInputs): ComponentSpec[] {
   }
 
   if (enabled('kwok')) {
-    components.push({
-      id: 'kwok',
-      kind: 'kwok',
-      command: i.binaries.kwok,
-      args: [
-        `--kubeconfig=${i.kubeconfigs.kwok}`,
-        `--config=${i.kwokConfigFile}`,
-        '--manage-all-nodes=false',
-        `--manage-nodes-with-annotation-selector=${kwokNodeAnnotation}=fake`,
-        `--node-lease-duration-seconds=${t.nodeLeaseDurationSeconds}`,
-        '--cidr=10.244.0.1/16',
-        '--node-ip=10.200.0.1',
-        `--server-address=127.0.0.1:${ports.kwok}`,
-        ...extra('kwok'),
-      ],
-      logFile: log('kwok'),
-      restart: 'always',
-      // kwok acts as system:masters, which RBAC never refuses, so it can start (and boot) alongside the API.
-      startWhen: 'at-once',
+    // One kwok per zone, like one zone's kubelets: stopping a zone's kwok stops every heartbeat and every pod
+    // transition in that zone and nowhere else (zone loss). Each gets its own pod CIDR so pod IPs never clash.
+    config.zones.forEach((zone, z) => {
+      const id = kwokComponentId(z);
+      components.push({
+        id,
+        kind: 'kwok',
+        command: i.binaries.kwok,
+        args: [
+          `--kubeconfig=${i.kubeconfigs.kwok}`,
+          `--config=${i.kwokConfigFile}`,
+          '--manage-all-nodes=false',
+          `--manage-nodes-with-annotation-selector=${kwokNodeAnnotation}=fake`,
+          `--manage-nodes-with-label-selector=${zoneLabel}=${zone}`,
+          `--node-lease-duration-seconds=${t.nodeLeaseDurationSeconds}`,
+          `--cidr=10.${16 + z}.0.1/16`,
+          `--node-ip=10.${16 + z}.255.254`,
+          `--server-address=127.0.0.1:${ports.kwok[z]}`,
+          ...extra('kwok'),
+        ],
+        logFile: log(id),
+        restart: 'always',
+        // kwok acts as system:masters, which RBAC never refuses, so it can start (and boot) alongside the API.
+        startWhen: 'at-once',
+      });
     });
   }
   if (enabled('coredns') && i.coredns) {
@@ -222,6 +230,9 @@ export function clusterComponents(i: ComponentInputs): ComponentSpec[] {
   }
   return components;
 }
+
+/** The kwok process that plays the nodes of the zone at this index of the config's zone list. */
+export const kwokComponentId = (zoneIndex: number) => `kwok-${zoneIndex}`;
 
 /** Nodes carrying this annotation (value "fake") are the ones kwok keeps alive. */
 export const kwokNodeAnnotation = 'kwok.x-k8s.io/node';

@@ -169,7 +169,8 @@ async function provision(
   config: GauntletConfig,
   dir: string,
   uid: string,
-  tools: Partial<Record<ClusterBinary, ResolvedTool>> & Record<Exclude<ClusterBinary, 'coredns'>, ResolvedTool>,
+  tools: Partial<Record<ClusterBinary, ResolvedTool>> &
+    Record<Exclude<ClusterBinary, 'coredns'>, ResolvedTool>,
   o: UpOptions,
 ): Promise<LocalClusterSpec> {
   const { name, local } = config.cluster;
@@ -181,7 +182,7 @@ async function provision(
   // One allocation for every port, each free on all apiserver addresses, so no two components collide.
   const apiServerHosts = Array.from({ length: counts.apiServers }, (_, n) => apiServerHost(n));
   const ports = await freePorts(
-    2 * counts.etcd + counts.controllerManagers + counts.schedulers + 3,
+    2 * counts.etcd + counts.controllerManagers + counts.schedulers + 2 + local.zones.length,
     apiServerHosts,
   );
   const take = (n: number) => ports.splice(0, n);
@@ -192,7 +193,7 @@ async function provision(
     etcdPeer: take(counts.etcd),
     controllerManager: take(counts.controllerManagers),
     scheduler: take(counts.schedulers),
-    kwok: take(1)[0]!,
+    kwok: take(local.zones.length),
   };
   const endpoint = `https://127.0.0.1:${componentPorts.loadBalancer}`;
   const kubeconfigFor = async (file: string, identity: keyof typeof pki.clients) => {

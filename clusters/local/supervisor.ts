@@ -13,7 +13,7 @@ export interface ComponentState {
   id: string;
   kind: ComponentSpec['kind'];
   pid?: number;
-  status: 'running' | 'exited' | 'stopped' | 'restarting' | 'waiting';
+  status: 'running' | 'exited' | 'stopped' | 'restarting' | 'waiting' | 'paused';
   restarts: number;
   startedAt?: string;
   lastExit?: { code: number | null; signal: string | null; at: string };
@@ -141,6 +141,8 @@ export async function runSupervisor(dir: string): Promise<void> {
       return;
     }
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    // A paused (SIGSTOPped) process would not act on SIGTERM until continued.
+    if (m.state.status === 'paused') child.kill('SIGCONT');
     child.kill(signal);
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
     await exited;
@@ -190,6 +192,14 @@ export async function runSupervisor(dir: string): Promise<void> {
     if (req.method === 'POST' && action === 'stop') {
       const signal = (url.searchParams.get('signal') ?? 'SIGTERM') as NodeJS.Signals;
       await stop(m, signal, url.searchParams.get('hold') !== 'false');
+      persist();
+      return reply(200, m.state);
+    }
+    if (req.method === 'POST' && (action === 'pause' || action === 'resume')) {
+      // SIGSTOP/SIGCONT: the process freezes with its connections open, as a hung or partitioned host does.
+      if (!m.child) return reply(409, { error: `${m.spec.id} is not running` });
+      m.child.kill(action === 'pause' ? 'SIGSTOP' : 'SIGCONT');
+      m.state = { ...m.state, status: action === 'pause' ? 'paused' : 'running' };
       persist();
       return reply(200, m.state);
     }

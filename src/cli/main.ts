@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { ExitCode, GauntletError } from '../errors.ts';
 import { clusterCommand } from './cluster-command.ts';
+import { faultCommand, recoverCommand } from './fault-command.ts';
 import { internalCommand } from './internal-command.ts';
 import { runCommand } from './run-command.ts';
 import { toolsCommand } from './tools-command.ts';
@@ -18,6 +19,8 @@ const program = new Command('gauntlet')
 program.addCommand(clusterCommand());
 program.addCommand(toolsCommand());
 program.addCommand(runCommand());
+program.addCommand(faultCommand());
+program.addCommand(recoverCommand());
 program.addCommand(internalCommand(), { hidden: true });
 for (const command of program.commands) {
   command.exitOverride();

@@ -41,7 +41,10 @@ const timings = z.strictObject({
 const dnsLabel = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const domain = z
   .string()
-  .refine((d) => d.split('.').every((label) => dnsLabel.test(label)), 'expected a DNS domain such as cluster.local');
+  .refine(
+    (d) => d.split('.').every((label) => dnsLabel.test(label)),
+    'expected a DNS domain such as cluster.local',
+  );
 
 /** The cluster's DNS: the domain pods are told to use, and what the embedded CoreDNS serves. */
 const dns = z.strictObject({

@@ -1,5 +1,5 @@
-import { createServer, type Server } from 'node:net';
 import { createSocket, type Socket } from 'node:dgram';
+import { createServer, type Server } from 'node:net';
 
 function listen(host: string, port: number): Promise<Server> {
   return new Promise((resolve, reject) => {

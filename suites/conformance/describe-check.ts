@@ -8,7 +8,7 @@ import { runContext } from '../../src/run/run-context.ts';
  */
 export function describeCheck(check: Check, o: { assessTimeoutMs?: number } = {}): void {
   const title = `${check.tags.map((t) => `[${t}]`).join(' ')} ${check.name}`;
-  describe(title, function () {
+  describe(title, () => {
     let ctx: CheckContext | undefined;
     before(async () => {
       ctx = await openCheckContext(runContext(), check.name);

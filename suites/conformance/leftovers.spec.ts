@@ -8,5 +8,6 @@ import { runContext } from '../../src/run/run-context.ts';
 before('remove leftovers of earlier runs', async () => {
   const { kube, runId } = runContext();
   const { deleted } = await cleanLeftovers(kube, runId);
-  if (deleted.length > 0) process.stderr.write(`janitor: deleted ${deleted.length} leftovers: ${deleted.join(', ')}\n`);
+  if (deleted.length > 0)
+    process.stderr.write(`janitor: deleted ${deleted.length} leftovers: ${deleted.join(', ')}\n`);
 });

@@ -17,5 +17,5 @@ for (const check of [
   dnsHeadlessRecordsCheck,
   serviceEnvironmentCheck,
 ]) {
-  describeCheck(check, { assessTimeoutMs: 30_000 });
+  describeCheck(check, { assessTimeoutMs: 20_000 });
 }

@@ -1,0 +1,39 @@
+import type { z } from 'zod';
+import type { ProvisionedCluster } from '../clusters/provisioned-cluster.ts';
+import type { Kube } from '../src/kube/client.ts';
+
+export interface FaultContext {
+  kube: Kube;
+  cluster: ProvisionedCluster;
+}
+
+/** What a fault acts on; chosen by faults/targets.ts, never by the fault itself. */
+export type FaultTarget =
+  | { kind: 'node'; name: string; zone?: string }
+  | { kind: 'component'; id: string; role: string }
+  | { kind: 'zone'; name: string };
+
+export const describeTarget = (t: FaultTarget) =>
+  t.kind === 'node' ? `node/${t.name}` : t.kind === 'zone' ? `zone/${t.name}` : `component/${t.id}`;
+
+/**
+ * One kind of damage, for ONE target, with exactly two verbs (after chaos-mesh): apply and revert.
+ * capture reads what revert will need and changes nothing; it is journaled before apply runs, so revert
+ * works from the ledger alone, after a crash, and is idempotent (reverting twice, or reverting an intent
+ * whose apply never ran, is harmless).
+ */
+export interface Fault<Spec, Undo> {
+  kind: string;
+  summary: string;
+  spec: z.ZodType<Spec>;
+  /** Which target kind it acts on. */
+  targets: FaultTarget['kind'];
+  /** The exact actions, for --dry-run and the ledger. */
+  describe(spec: Spec, target: FaultTarget): string;
+  capture(ctx: FaultContext, spec: Spec, target: FaultTarget): Promise<Undo>;
+  apply(ctx: FaultContext, spec: Spec, target: FaultTarget, undo: Undo): Promise<void>;
+  revert(ctx: FaultContext, undo: Undo): Promise<void>;
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: the registry holds faults of every spec and undo type
+export type AnyFault = Fault<any, any>;

@@ -1,0 +1,17 @@
+import { ConfigError } from '../src/errors.ts';
+import type { AnyFault } from './fault.ts';
+import { controlPlaneKill } from './local/control-plane-kill.ts';
+import { zoneLoss } from './local/zone-loss.ts';
+
+/** Every fault by kind. A new fault is one module and one line here. */
+export const faults: Record<string, AnyFault> = {
+  [zoneLoss.kind]: zoneLoss,
+  [controlPlaneKill.kind]: controlPlaneKill,
+};
+
+export function faultByKind(kind: string): AnyFault {
+  const fault = faults[kind];
+  if (!fault)
+    throw new ConfigError(`fault: unknown kind "${kind}" (known: ${Object.keys(faults).join(', ')})`);
+  return fault;
+}

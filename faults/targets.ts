@@ -1,0 +1,85 @@
+import type { V1Node } from '@kubernetes/client-node';
+import { ConfigError } from '../src/errors.ts';
+import { zoneLabel } from '../src/kube/describe.ts';
+import type { FaultContext, FaultTarget } from './fault.ts';
+
+/** How a user picks targets: by name, zone, role, label, and then a count or percentage of those. */
+export interface TargetSelector {
+  names?: string[];
+  zone?: string;
+  /** Control-plane role: kube-apiserver, etcd, kube-controller-manager, kube-scheduler. */
+  role?: string;
+  /** Label selector for nodes, e.g. "node.kubernetes.io/instance-type=m5.large". */
+  labels?: string;
+  count?: number;
+  percent?: number;
+}
+
+/** Picks nodes; deterministic (sorted by name) so a dry run shows exactly what a real run hits. */
+export async function selectNodes(ctx: FaultContext, s: TargetSelector): Promise<FaultTarget[]> {
+  const list = await ctx.kube.core.listNode(s.labels ? { labelSelector: s.labels } : {});
+  let nodes: V1Node[] = list.items;
+  if (s.names) {
+    const missing = s.names.filter((n) => !nodes.some((node) => node.metadata?.name === n));
+    if (missing.length > 0) throw new ConfigError(`target.names: no such node ${missing.join(', ')}`);
+    nodes = nodes.filter((node) => s.names!.includes(node.metadata!.name!));
+  }
+  if (s.zone) {
+    nodes = nodes.filter((node) => node.metadata?.labels?.[zoneLabel] === s.zone);
+    if (nodes.length === 0) throw new ConfigError(`target.zone: no nodes in zone ${s.zone}`);
+  }
+  const targets = nodes
+    .map((node) => ({
+      kind: 'node' as const,
+      name: node.metadata!.name!,
+      zone: node.metadata?.labels?.[zoneLabel],
+    }))
+    .sort((a, b) => a.name.localeCompare(b.name));
+  return limit(targets, s);
+}
+
+function limit<T>(items: T[], s: TargetSelector): T[] {
+  if (s.count !== undefined) return items.slice(0, s.count);
+  if (s.percent !== undefined)
+    return items.slice(0, Math.max(1, Math.round((items.length * s.percent) / 100)));
+  return items;
+}
+
+/** Picks zones: the one named, or every zone of the cluster (the full-disruption case). */
+export async function selectZones(ctx: FaultContext, s: TargetSelector): Promise<FaultTarget[]> {
+  const nodes = await ctx.kube.core.listNode();
+  const zones = [
+    ...new Set(nodes.items.map((n) => n.metadata?.labels?.[zoneLabel]).filter((z): z is string => !!z)),
+  ].sort();
+  if (s.zone && !zones.includes(s.zone))
+    throw new ConfigError(`target.zone: no nodes in zone ${s.zone} (zones: ${zones.join(', ')})`);
+  return limit(
+    zones.filter((z) => !s.zone || z === s.zone).map((name) => ({ kind: 'zone' as const, name })),
+    s,
+  );
+}
+
+/** Picks members of the embedded control plane by role and index/name. */
+export function selectComponents(ctx: FaultContext, s: TargetSelector): FaultTarget[] {
+  const spec = ctx.cluster.local;
+  if (!spec)
+    throw new ConfigError(
+      'target.role: control-plane processes can only be targeted on the embedded cluster',
+    );
+  const roles = ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler'];
+  if (!s.role || !roles.includes(s.role))
+    throw new ConfigError(`target.role: expected one of ${roles.join(', ')}, got ${s.role ?? 'nothing'}`);
+  let members = spec.components.filter((c) => c.kind === s.role);
+  if (s.names) {
+    const missing = s.names.filter((n) => !members.some((m) => m.id === n));
+    if (missing.length > 0)
+      throw new ConfigError(
+        `target.names: no ${s.role} member ${missing.join(', ')} (have ${members.map((m) => m.id).join(', ')})`,
+      );
+    members = members.filter((m) => s.names!.includes(m.id));
+  }
+  return limit(
+    members.map((m) => ({ kind: 'component' as const, id: m.id, role: m.kind })),
+    s,
+  );
+}

@@ -1,0 +1,91 @@
+import { Command, Option } from 'commander';
+import { wholeNumber } from './options.ts';
+
+interface InjectFlags {
+  cluster?: string;
+  kubeconfig?: string;
+  context?: string;
+  names?: string[];
+  zone?: string;
+  role?: string;
+  labels?: string;
+  count?: number;
+  percent?: number;
+  spec?: string;
+  for: number;
+  maxDuration: number;
+  dryRun?: boolean;
+  out: string;
+}
+
+const clusterFlags = (command: Command) =>
+  command
+    .option('--cluster <name>', 'embedded cluster name', 'gauntlet')
+    .option('--kubeconfig <file>', 'an existing cluster instead of an embedded one')
+    .option('--context <name>', 'kubeconfig context');
+
+/** Seconds, as "90", "90s", "2m". */
+function duration(value: string): number {
+  const m = /^(\d+)(s|m)?$/.exec(value);
+  if (!m) throw new Error(`expected a duration such as 30s or 2m, got "${value}"`);
+  return Number(m[1]) * (m[2] === 'm' ? 60 : 1);
+}
+
+export function faultCommand(): Command {
+  const fault = new Command('fault').description(
+    'inject faults by hand (every change journaled first, always reverted)',
+  );
+
+  fault
+    .command('list')
+    .description('the faults this build knows')
+    .action(async () => {
+      const { faults } = await import('../../faults/registry.ts');
+      for (const f of Object.values(faults))
+        process.stdout.write(`${f.kind.padEnd(22)} [${f.targets}] ${f.summary}\n`);
+    });
+
+  clusterFlags(fault.command('inject'))
+    .description('inject a fault on the selected targets, hold it, then revert it (Ctrl-C reverts early)')
+    .argument('<kind>', 'fault kind (gauntlet fault list)')
+    .option(
+      '--names <list>',
+      'targets by name (nodes, or control-plane members such as kube-apiserver-0)',
+      (v) => v.split(','),
+    )
+    .option('--zone <zone>', 'nodes of this zone')
+    .option(
+      '--role <role>',
+      'control-plane role: etcd, kube-apiserver, kube-controller-manager, kube-scheduler',
+    )
+    .option('--labels <selector>', 'nodes matching this label selector')
+    .option('--count <n>', 'at most this many of the selected targets', wholeNumber)
+    .option('--percent <p>', 'this percentage of the selected targets', wholeNumber)
+    .option('--spec <json>', 'fault spec as JSON, e.g. {"replaceAfterSeconds":30}')
+    .addOption(new Option('--for <duration>', 'how long to hold the fault').argParser(duration).default(30))
+    .addOption(
+      new Option('--max-duration <duration>', 'upper bound of any injection, recorded in the ledger')
+        .argParser(duration)
+        .default(600),
+    )
+    .option('--dry-run', 'print exactly what would be done and touch nothing')
+    .option('--out <dir>', 'parent of the run directory holding the ledger', 'reports/out')
+    .action(async (kind: string, flags: InjectFlags) => {
+      const { injectByHand } = await import('../run/inject-by-hand.ts');
+      await injectByHand(kind, flags);
+    });
+  return fault;
+}
+
+export function recoverCommand(): Command {
+  return clusterFlags(new Command('recover'))
+    .description(
+      'revert every fault the ledgers show as still injected on a cluster (after a crashed harness)',
+    )
+    .action(async (flags: { cluster?: string; kubeconfig?: string; context?: string }) => {
+      const { recoverByHand } = await import('../run/inject-by-hand.ts');
+      await recoverByHand(flags);
+    });
+}
+
+export type { InjectFlags };
