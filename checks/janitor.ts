@@ -27,7 +27,11 @@ export async function cleanLeftovers(kube: Kube, currentRunId: string): Promise<
     const pods = await kube.core.listPodForAllNamespaces({ fieldSelector: `spec.nodeName=${name}` });
     for (const pod of pods.items)
       await kube.core
-        .deleteNamespacedPod({ name: pod.metadata!.name!, namespace: pod.metadata!.namespace!, gracePeriodSeconds: 0 })
+        .deleteNamespacedPod({
+          name: pod.metadata!.name!,
+          namespace: pod.metadata!.namespace!,
+          gracePeriodSeconds: 0,
+        })
         .catch(ignoreNotFound);
     await kube.core.deleteNode({ name }).catch(ignoreNotFound);
     deleted.push(`node/${name}`);

@@ -11,10 +11,18 @@ export interface FaultContext {
 export type FaultTarget =
   | { kind: 'node'; name: string; zone?: string }
   | { kind: 'component'; id: string; role: string }
-  | { kind: 'zone'; name: string };
+  | { kind: 'zone'; name: string }
+  /** The whole cluster, for damage with no narrower target (etcd filling up). */
+  | { kind: 'cluster'; name: string };
 
 export const describeTarget = (t: FaultTarget) =>
-  t.kind === 'node' ? `node/${t.name}` : t.kind === 'zone' ? `zone/${t.name}` : `component/${t.id}`;
+  t.kind === 'component' ? `component/${t.id}` : `${t.kind}/${t.name}`;
+
+/**
+ * What an apply observed while it acted (e.g. API write latencies while etcd filled up), JSON-serialisable.
+ * The engine hands it back on the injection and writes it to the run directory for scenarios and reports.
+ */
+export type Measurements = Record<string, unknown>;
 
 /**
  * One kind of damage, for ONE target, with exactly two verbs (after chaos-mesh): apply and revert.
@@ -31,7 +39,9 @@ export interface Fault<Spec, Undo> {
   /** The exact actions, for --dry-run and the ledger. */
   describe(spec: Spec, target: FaultTarget): string;
   capture(ctx: FaultContext, spec: Spec, target: FaultTarget): Promise<Undo>;
-  apply(ctx: FaultContext, spec: Spec, target: FaultTarget, undo: Undo): Promise<void>;
+  /** Changes the cluster; may resolve to what it measured on the way (optional, most faults measure nothing). */
+  // biome-ignore lint/suspicious/noConfusingVoidType: void keeps `async apply() {}` of faults that measure nothing valid
+  apply(ctx: FaultContext, spec: Spec, target: FaultTarget, undo: Undo): Promise<void | Measurements>;
   revert(ctx: FaultContext, undo: Undo): Promise<void>;
 }
 

@@ -1,4 +1,5 @@
 import type { V1Node } from '@kubernetes/client-node';
+import { findLeader } from '../clusters/local/leader.ts';
 import { ConfigError } from '../src/errors.ts';
 import { zoneLabel } from '../src/kube/describe.ts';
 import type { FaultContext, FaultTarget } from './fault.ts';
@@ -13,6 +14,8 @@ export interface TargetSelector {
   labels?: string;
   count?: number;
   percent?: number;
+  /** Only the current leader of a leader-elected role (kube-controller-manager, kube-scheduler). */
+  leader?: boolean;
 }
 
 /** Picks nodes; deterministic (sorted by name) so a dry run shows exactly what a real run hits. */
@@ -60,7 +63,7 @@ export async function selectZones(ctx: FaultContext, s: TargetSelector): Promise
 }
 
 /** Picks members of the embedded control plane by role and index/name. */
-export function selectComponents(ctx: FaultContext, s: TargetSelector): FaultTarget[] {
+export async function selectComponents(ctx: FaultContext, s: TargetSelector): Promise<FaultTarget[]> {
   const spec = ctx.cluster.local;
   if (!spec)
     throw new ConfigError(
@@ -78,8 +81,22 @@ export function selectComponents(ctx: FaultContext, s: TargetSelector): FaultTar
       );
     members = members.filter((m) => s.names!.includes(m.id));
   }
+  if (s.leader) {
+    if (s.role !== 'kube-controller-manager' && s.role !== 'kube-scheduler') {
+      throw new ConfigError(
+        `target.leader: only kube-controller-manager and kube-scheduler elect a leader, not ${s.role}`,
+      );
+    }
+    const leader = await findLeader(spec, s.role);
+    members = members.filter((m) => m.id === leader);
+  }
   return limit(
     members.map((m) => ({ kind: 'component' as const, id: m.id, role: m.kind })),
     s,
   );
+}
+
+/** The cluster itself, for faults that act on all of it (etcd pressure): one target, named after the cluster. */
+export function selectCluster(ctx: FaultContext): FaultTarget[] {
+  return [{ kind: 'cluster', name: ctx.cluster.name }];
 }

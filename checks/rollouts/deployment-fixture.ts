@@ -15,7 +15,12 @@ export const rolloutBoundMs = 20_000;
 export function deploymentFixture(
   ctx: CheckContext,
   name: string,
-  o: { replicas: number; strategy: V1DeploymentStrategy; progressDeadlineSeconds?: number; revision?: string },
+  o: {
+    replicas: number;
+    strategy: V1DeploymentStrategy;
+    progressDeadlineSeconds?: number;
+    revision?: string;
+  },
 ): V1Deployment {
   const labels = { ...ctx.labels, app: name };
   return {
@@ -35,7 +40,11 @@ export async function createDeployment(ctx: CheckContext, deployment: V1Deployme
 }
 
 /** Waits until upstream's WaitForDeploymentComplete would return; Unmet names the Deployment and its state. */
-export async function waitRolledOut(ctx: CheckContext, name: string, timeoutMs: number): Promise<V1Deployment> {
+export async function waitRolledOut(
+  ctx: CheckContext,
+  name: string,
+  timeoutMs: number,
+): Promise<V1Deployment> {
   return waitFor(ctx.kube, collections.deployment(ctx.kube, ctx.namespace, name), {
     done: ([d]) => (isRolledOut(d) ? d : undefined),
     what: `Deployment ${ctx.namespace}/${name} to complete its rollout (all replicas updated, ready and available, Progressing=NewReplicaSetAvailable)`,

@@ -42,7 +42,10 @@ export function monitorDeployments(
             detail: `Deployment ${ctx.namespace}/${name}: expected at least ${min} available replicas; ${describeRollout(d)}`,
           };
       }
-      return { ok: true, detail: `Deployments ${names.join(', ')} in ${ctx.namespace} have their replicas available` };
+      return {
+        ok: true,
+        detail: `Deployments ${names.join(', ')} in ${ctx.namespace} have their replicas available`,
+      };
     },
   });
 }

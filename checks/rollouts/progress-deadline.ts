@@ -50,17 +50,24 @@ export const progressDeadline: Check = {
       const d = await waitFor(ctx.kube, collections.deployment(ctx.kube, ctx.namespace, name), {
         done: ([d]) => (exceeded(d) ? d : undefined),
         what: `${id} (pods unschedulable) to report Progressing=False reason ProgressDeadlineExceeded (progressDeadlineSeconds=${progressDeadlineSeconds})`,
-        progress: ([d]) => `${describeRollout(d)} (${progressing(d ?? {})?.message ?? 'no Progressing message'})`,
+        progress: ([d]) =>
+          `${describeRollout(d)} (${progressing(d ?? {})?.message ?? 'no Progressing message'})`,
         timeoutMs: bound,
       });
       const condition = exceeded(d)!;
       // The controller's clock starts at the Progressing condition's last update before it gave up;
       // second-resolution timestamps, so compare against the deadline plus our slack.
-      const startedAt = d.metadata?.creationTimestamp ? new Date(d.metadata.creationTimestamp).getTime() : created;
-      const reportedAt = condition.lastTransitionTime ? new Date(condition.lastTransitionTime).getTime() : Date.now();
+      const startedAt = d.metadata?.creationTimestamp
+        ? new Date(d.metadata.creationTimestamp).getTime()
+        : created;
+      const reportedAt = condition.lastTransitionTime
+        ? new Date(condition.lastTransitionTime).getTime()
+        : Date.now();
       const afterMs = reportedAt - startedAt;
       if (afterMs > progressDeadlineSeconds * 1000 + reportSlackMs)
-        throw new Unmet(`${id}: ProgressDeadlineExceeded reported ${(afterMs / 1000).toFixed(0)} s after creation (deadline ${progressDeadlineSeconds} s)`);
+        throw new Unmet(
+          `${id}: ProgressDeadlineExceeded reported ${(afterMs / 1000).toFixed(0)} s after creation (deadline ${progressDeadlineSeconds} s)`,
+        );
       return `ProgressDeadlineExceeded ${(afterMs / 1000).toFixed(0)} s after creation (deadline ${progressDeadlineSeconds} s): ${condition.message}`;
     }),
   monitor: (ctx, signal, emit) => {
@@ -72,8 +79,14 @@ export const progressDeadline: Check = {
       judge: () => {
         const d = deployments.get(name, ctx.namespace);
         return exceeded(d)
-          ? { ok: true, detail: `Deployment ${ctx.namespace}/${name}: stuck rollout reported as ProgressDeadlineExceeded` }
-          : { ok: false, detail: `Deployment ${ctx.namespace}/${name}: stuck rollout not (yet) reported as ProgressDeadlineExceeded; ${describeRollout(d)}` };
+          ? {
+              ok: true,
+              detail: `Deployment ${ctx.namespace}/${name}: stuck rollout reported as ProgressDeadlineExceeded`,
+            }
+          : {
+              ok: false,
+              detail: `Deployment ${ctx.namespace}/${name}: stuck rollout not (yet) reported as ProgressDeadlineExceeded; ${describeRollout(d)}`,
+            };
       },
     });
   },

@@ -7,7 +7,13 @@ import { unschedulable } from '../support/pause-pod.ts';
 import { judge } from '../support/unmet.ts';
 import { monitorVerdict } from '../support/verdict-monitor.ts';
 import { waitFor } from '../support/wait-for.ts';
-import { createDeployment, deploymentFixture, rolloutBoundMs, updateDeployment, waitRolledOut } from './deployment-fixture.ts';
+import {
+  createDeployment,
+  deploymentFixture,
+  rolloutBoundMs,
+  updateDeployment,
+  waitRolledOut,
+} from './deployment-fixture.ts';
 
 const name = 'proportional';
 const maxSurge = 3;
@@ -37,7 +43,13 @@ export const proportionalScaling: Check = {
       await updateDeployment(ctx, name, (d) => {
         d.spec!.template.spec!.nodeSelector = unschedulable;
       });
-      await expectSplit(ctx, id, [8, 5], 'after the stuck rollout starts (maxSurge 3, maxUnavailable 2)', bound);
+      await expectSplit(
+        ctx,
+        id,
+        [8, 5],
+        'after the stuck rollout starts (maxSurge 3, maxUnavailable 2)',
+        bound,
+      );
       const started = Date.now();
       await updateDeployment(ctx, name, (d) => {
         d.spec!.replicas = 30;
@@ -56,7 +68,10 @@ export const proportionalScaling: Check = {
       judge: () => {
         const d = deployments.get(name, ctx.namespace);
         if (!d) return { ok: false, detail: `Deployment ${ctx.namespace}/${name}: expected to exist` };
-        const created = replicaSetsOf(d, replicaSets.list()).reduce((n, rs) => n + (rs.spec?.replicas ?? 0), 0);
+        const created = replicaSetsOf(d, replicaSets.list()).reduce(
+          (n, rs) => n + (rs.spec?.replicas ?? 0),
+          0,
+        );
         const max = (d.spec?.replicas ?? 0) + maxSurge;
         return {
           ok: created <= max,

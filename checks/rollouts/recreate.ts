@@ -4,7 +4,14 @@ import { informers } from '../support/informers.ts';
 import { podTemplateHashLabel } from '../support/pod-state.ts';
 import { judge, Unmet } from '../support/unmet.ts';
 import { monitorVerdict } from '../support/verdict-monitor.ts';
-import { createDeployment, deploymentFixture, rolloutBoundMs, setRevision, updateDeployment, waitRolledOut } from './deployment-fixture.ts';
+import {
+  createDeployment,
+  deploymentFixture,
+  rolloutBoundMs,
+  setRevision,
+  updateDeployment,
+  waitRolledOut,
+} from './deployment-fixture.ts';
 
 const name = 'recreate';
 const replicas = 3;
@@ -55,7 +62,10 @@ export const recreate: Check = {
       } finally {
         pods.stop();
       }
-      if (overlap) throw new Unmet(`${id}: old and new pods existed at the same time during a Recreate rollout (${overlap})`);
+      if (overlap)
+        throw new Unmet(
+          `${id}: old and new pods existed at the same time during a Recreate rollout (${overlap})`,
+        );
       return `recreated ${replicas} pods in ${((Date.now() - started) / 1000).toFixed(1)} s; never two revisions at once over ${events} pod events`;
     }),
   monitor: (ctx, signal, emit) => monitorRecreate(ctx, signal, emit),
@@ -71,7 +81,10 @@ function monitorRecreate(ctx: CheckContext, signal: AbortSignal, emit: Parameter
     judge: () => {
       const groups = podsByRevision(pods.list());
       return groups.size > 1
-        ? { ok: false, detail: `Deployment ${ctx.namespace}/${name}: expected pods of one revision only (Recreate); ${describeGroups(groups)}` }
+        ? {
+            ok: false,
+            detail: `Deployment ${ctx.namespace}/${name}: expected pods of one revision only (Recreate); ${describeGroups(groups)}`,
+          }
         : { ok: true, detail: `Deployment ${ctx.namespace}/${name}: pods of one revision only` };
     },
   });

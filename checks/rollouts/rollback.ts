@@ -2,8 +2,15 @@ import type { Check } from '../check.ts';
 import { hashOf, replicaSetsOf, revisionAnnotation, revisionOf } from '../support/deployment-state.ts';
 import { podTemplateHashLabel } from '../support/pod-state.ts';
 import { judge, Unmet } from '../support/unmet.ts';
+import {
+  createDeployment,
+  deploymentFixture,
+  rolloutBoundMs,
+  setRevision,
+  updateDeployment,
+  waitRolledOut,
+} from './deployment-fixture.ts';
 import { monitorDeployments } from './deployment-monitor.ts';
-import { createDeployment, deploymentFixture, rolloutBoundMs, setRevision, updateDeployment, waitRolledOut } from './deployment-fixture.ts';
 
 const name = 'rollback';
 const replicas = 2;
@@ -32,7 +39,8 @@ export const rollback: Check = {
     judge(async () => {
       const bound = Math.min(deadline.timeoutMs, rolloutBoundMs);
       const id = `Deployment ${ctx.namespace}/${name}`;
-      const listRs = async () => (await ctx.kube.apps.listNamespacedReplicaSet({ namespace: ctx.namespace })).items;
+      const listRs = async () =>
+        (await ctx.kube.apps.listNamespacedReplicaSet({ namespace: ctx.namespace })).items;
       const first = await waitRolledOut(ctx, name, bound);
       const original = replicaSetsOf(first, await listRs())[0];
       if (!original) throw new Unmet(`${id}: expected a ReplicaSet after the first rollout`);
@@ -51,17 +59,32 @@ export const rollback: Check = {
       const summary = all.map((rs) => `${hashOf(rs)} rev ${revisionOf(rs)}=${rs.spec?.replicas}`).join(', ');
       const [newest] = all;
       if (done.metadata?.annotations?.[revisionAnnotation] !== '3')
-        throw new Unmet(`${id}: expected revision annotation 3 after the rollback; it is ${done.metadata?.annotations?.[revisionAnnotation]}`);
-      if (all.length !== 2 || !newest || hashOf(newest) !== originalHash || newest.spec?.replicas !== replicas)
-        throw new Unmet(`${id}: expected the original ReplicaSet (${originalHash}) reused as revision 3 with all ${replicas} replicas, and no third ReplicaSet; ${summary}`);
+        throw new Unmet(
+          `${id}: expected revision annotation 3 after the rollback; it is ${done.metadata?.annotations?.[revisionAnnotation]}`,
+        );
+      if (
+        all.length !== 2 ||
+        !newest ||
+        hashOf(newest) !== originalHash ||
+        newest.spec?.replicas !== replicas
+      )
+        throw new Unmet(
+          `${id}: expected the original ReplicaSet (${originalHash}) reused as revision 3 with all ${replicas} replicas, and no third ReplicaSet; ${summary}`,
+        );
       const history = newest.metadata?.annotations?.[revisionHistoryAnnotation] ?? '';
       if (!history.split(',').includes('1'))
-        throw new Unmet(`${id}: expected ReplicaSet ${newest.metadata?.name} to record revision 1 in ${revisionHistoryAnnotation}; it has "${history}"`);
-      const pods = (await ctx.kube.core.listNamespacedPod({ namespace: ctx.namespace, labelSelector: `app=${name}` })).items;
+        throw new Unmet(
+          `${id}: expected ReplicaSet ${newest.metadata?.name} to record revision 1 in ${revisionHistoryAnnotation}; it has "${history}"`,
+        );
+      const pods = (
+        await ctx.kube.core.listNamespacedPod({ namespace: ctx.namespace, labelSelector: `app=${name}` })
+      ).items;
       const live = pods.filter((p) => !p.metadata?.deletionTimestamp);
       const wrong = live.filter((p) => p.metadata?.labels?.[podTemplateHashLabel] !== originalHash);
       if (wrong.length > 0)
-        throw new Unmet(`${id}: expected every pod to carry pod-template-hash ${originalHash} after the rollback; ${wrong.map((p) => `${p.metadata?.name}=${p.metadata?.labels?.[podTemplateHashLabel]}`).join(', ')}`);
+        throw new Unmet(
+          `${id}: expected every pod to carry pod-template-hash ${originalHash} after the rollback; ${wrong.map((p) => `${p.metadata?.name}=${p.metadata?.labels?.[podTemplateHashLabel]}`).join(', ')}`,
+        );
       return `rolled back to ${originalHash} as revision 3 (history ${history}) in ${((Date.now() - started) / 1000).toFixed(1)} s`;
     }),
   monitor: (ctx, signal, emit) => monitorDeployments(ctx, signal, emit, [name]),

@@ -1,7 +1,6 @@
 import type { Check } from '../check.ts';
 import { replicaSetsOf } from '../support/deployment-state.ts';
 import { judge, Unmet } from '../support/unmet.ts';
-import { monitorDeployments } from './deployment-monitor.ts';
 import {
   createDeployment,
   deploymentFixture,
@@ -10,6 +9,7 @@ import {
   updateDeployment,
   waitRolledOut,
 } from './deployment-fixture.ts';
+import { monitorDeployments } from './deployment-monitor.ts';
 import { RolloutBounds } from './rollout-bounds.ts';
 
 const name = 'rolling';
@@ -51,21 +51,35 @@ export const rollingUpdate: Check = {
       }
       const took = ((Date.now() - started) / 1000).toFixed(1);
       const id = `Deployment ${ctx.namespace}/${name}`;
-      const rsList = replicaSetsOf(done, (await ctx.kube.apps.listNamespacedReplicaSet({ namespace: ctx.namespace })).items);
+      const rsList = replicaSetsOf(
+        done,
+        (await ctx.kube.apps.listNamespacedReplicaSet({ namespace: ctx.namespace })).items,
+      );
       const [newest, ...old] = rsList;
-      if (newest?.metadata?.annotations?.['deployment.kubernetes.io/revision'] !== '2' || newest.spec?.replicas !== replicas)
-        throw new Unmet(`${id}: expected the revision-2 ReplicaSet to own all ${replicas} replicas; newest is ${newest?.metadata?.name} with ${newest?.spec?.replicas}`);
+      if (
+        newest?.metadata?.annotations?.['deployment.kubernetes.io/revision'] !== '2' ||
+        newest.spec?.replicas !== replicas
+      )
+        throw new Unmet(
+          `${id}: expected the revision-2 ReplicaSet to own all ${replicas} replicas; newest is ${newest?.metadata?.name} with ${newest?.spec?.replicas}`,
+        );
       const leftover = old.filter((rs) => (rs.spec?.replicas ?? 0) > 0);
       if (leftover.length > 0)
-        throw new Unmet(`${id}: expected old ReplicaSets scaled to 0; ${leftover.map((rs) => `${rs.metadata?.name}=${rs.spec?.replicas}`).join(', ')}`);
+        throw new Unmet(
+          `${id}: expected old ReplicaSets scaled to 0; ${leftover.map((rs) => `${rs.metadata?.name}=${rs.spec?.replicas}`).join(', ')}`,
+        );
       const maxCreated = replicas + maxSurge;
       const minAvailable = replicas - maxUnavailable;
       const worstCreated = bounds.worstCreated?.created ?? 0;
       const worstAvailable = bounds.worstAvailable?.available ?? 0;
       if (worstCreated > maxCreated)
-        throw new Unmet(`${id}: ${worstCreated} replicas created at one moment of the rollout (maxSurge=${maxSurge} allows ${maxCreated})`);
+        throw new Unmet(
+          `${id}: ${worstCreated} replicas created at one moment of the rollout (maxSurge=${maxSurge} allows ${maxCreated})`,
+        );
       if (worstAvailable < minAvailable)
-        throw new Unmet(`${id}: only ${worstAvailable} replicas available at one moment of the rollout (maxUnavailable=${maxUnavailable} requires ${minAvailable})`);
+        throw new Unmet(
+          `${id}: only ${worstAvailable} replicas available at one moment of the rollout (maxUnavailable=${maxUnavailable} requires ${minAvailable})`,
+        );
       return `rolled out in ${took} s; worst moments over ${bounds.events} events: ${worstCreated} created (max ${maxCreated}), ${worstAvailable} available (min ${minAvailable})`;
     }),
   monitor: (ctx, signal, emit) => monitorDeployments(ctx, signal, emit, [name]),

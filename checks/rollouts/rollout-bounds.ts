@@ -49,9 +49,13 @@ export class RolloutBounds {
     const d = this.deployments.get(this.name, this.namespace);
     if (!d) return;
     this.events += 1;
-    const created = replicaSetsOf(d, this.replicaSets.list()).reduce((n, rs) => n + (rs.spec?.replicas ?? 0), 0);
+    const created = replicaSetsOf(d, this.replicaSets.list()).reduce(
+      (n, rs) => n + (rs.spec?.replicas ?? 0),
+      0,
+    );
     const moment = { at: Date.now(), created, available: d.status?.availableReplicas ?? 0 };
     if (!this.worstCreated || moment.created > this.worstCreated.created) this.worstCreated = moment;
-    if (!this.worstAvailable || moment.available < this.worstAvailable.available) this.worstAvailable = moment;
+    if (!this.worstAvailable || moment.available < this.worstAvailable.available)
+      this.worstAvailable = moment;
   }
 }

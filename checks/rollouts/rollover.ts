@@ -4,7 +4,6 @@ import { describeRollout, replicaSetsOf, revisionOf } from '../support/deploymen
 import { unschedulable } from '../support/pause-pod.ts';
 import { judge, Unmet } from '../support/unmet.ts';
 import { waitFor } from '../support/wait-for.ts';
-import { monitorDeployments } from './deployment-monitor.ts';
 import {
   createDeployment,
   deploymentFixture,
@@ -13,6 +12,7 @@ import {
   updateDeployment,
   waitRolledOut,
 } from './deployment-fixture.ts';
+import { monitorDeployments } from './deployment-monitor.ts';
 
 const name = 'rollover';
 const replicas = 2;
@@ -46,9 +46,11 @@ export const rollover: Check = {
       });
       // The stuck revision is mid-rollout once its ReplicaSet has the surge replica and the old one all.
       await waitFor(ctx.kube, collections.replicaSets(ctx.kube, ctx.namespace), {
-        done: (list) => (list.some((rs) => revisionOf(rs) === 2 && rs.spec?.replicas === 1) ? true : undefined),
+        done: (list) =>
+          list.some((rs) => revisionOf(rs) === 2 && rs.spec?.replicas === 1) ? true : undefined,
         what: `${id}: revision 2 ReplicaSet to be scaled to 1 (the surge replica)`,
-        progress: (list) => list.map((rs) => `${rs.metadata?.name} rev ${revisionOf(rs)}: ${rs.spec?.replicas}`).join(', '),
+        progress: (list) =>
+          list.map((rs) => `${rs.metadata?.name} rev ${revisionOf(rs)}: ${rs.spec?.replicas}`).join(', '),
         timeoutMs: bound,
       });
       const started = Date.now();
@@ -70,12 +72,19 @@ async function verifyRolledOver(
   id: string,
   took: string,
 ): Promise<string> {
-  const all = replicaSetsOf(d, (await ctx.kube.apps.listNamespacedReplicaSet({ namespace: ctx.namespace })).items);
+  const all = replicaSetsOf(
+    d,
+    (await ctx.kube.apps.listNamespacedReplicaSet({ namespace: ctx.namespace })).items,
+  );
   const summary = all.map((rs) => `rev ${revisionOf(rs)}=${rs.spec?.replicas}`).join(', ');
   const [newest, ...older] = all;
   if (!newest || revisionOf(newest) !== 3 || newest.spec?.replicas !== replicas)
-    throw new Unmet(`${id}: expected the revision-3 ReplicaSet to own all ${replicas} replicas; ${summary} (${describeRollout(d)})`);
+    throw new Unmet(
+      `${id}: expected the revision-3 ReplicaSet to own all ${replicas} replicas; ${summary} (${describeRollout(d)})`,
+    );
   if (older.length !== 2 || older.some((rs) => (rs.spec?.replicas ?? 0) !== 0))
-    throw new Unmet(`${id}: expected the stuck revision 2 and the original revision 1 scaled to 0; ${summary}`);
+    throw new Unmet(
+      `${id}: expected the stuck revision 2 and the original revision 1 scaled to 0; ${summary}`,
+    );
   return `rolled over to revision 3 in ${took} s (${summary})`;
 }

@@ -38,7 +38,10 @@ export const jobCompletion: Check = {
   async setup(ctx) {
     const { batch } = checkApis(ctx.kube);
     // Both Jobs start here: the failing one's retry back-off runs while the other completes.
-    const failTemplate = podTemplate({ ...ctx.labels, job: failing.name }, { annotations: simulateFailure, restartPolicy: 'Never' });
+    const failTemplate = podTemplate(
+      { ...ctx.labels, job: failing.name },
+      { annotations: simulateFailure, restartPolicy: 'Never' },
+    );
     failTemplate.spec!.containers[0]!.command = ['/bin/sh', '-c', 'exit 1'];
     await Promise.all([
       batch.createNamespacedJob({
@@ -69,7 +72,9 @@ export const jobCompletion: Check = {
       const pods = informers.pods(ctx.kube, ctx.namespace, `job=${succeeding.name}`);
       let mostRunning = 0;
       pods.on('change', () => {
-        const running = pods.list().filter((p: V1Pod) => p.status?.phase === 'Running' || p.status?.phase === 'Pending').length;
+        const running = pods
+          .list()
+          .filter((p: V1Pod) => p.status?.phase === 'Running' || p.status?.phase === 'Pending').length;
         mostRunning = Math.max(mostRunning, running);
       });
       await pods.start();
@@ -79,8 +84,10 @@ export const jobCompletion: Check = {
           done: (list) => {
             const ok = list.find((j) => j.metadata?.name === succeeding.name);
             const bad = list.find((j) => j.metadata?.name === failing.name);
-            if (condition(ok, 'Failed')) throw new Unmet(`Job ${ctx.namespace}/${succeeding.name} failed: ${describeJob(ok)}`);
-            if (condition(bad, 'Complete')) throw new Unmet(`Job ${ctx.namespace}/${failing.name} completed although every pod fails`);
+            if (condition(ok, 'Failed'))
+              throw new Unmet(`Job ${ctx.namespace}/${succeeding.name} failed: ${describeJob(ok)}`);
+            if (condition(bad, 'Complete'))
+              throw new Unmet(`Job ${ctx.namespace}/${failing.name} completed although every pod fails`);
             return condition(ok, 'Complete') && condition(bad, 'Failed') ? list : undefined;
           },
           what: `Job ${ctx.namespace}/${succeeding.name} Complete (${succeeding.completions} completions, parallelism ${succeeding.parallelism}) and Job ${ctx.namespace}/${failing.name} Failed after backoffLimit ${failing.backoffLimit}`,
@@ -93,12 +100,18 @@ export const jobCompletion: Check = {
       const ok = jobs.find((j) => j.metadata?.name === succeeding.name)!;
       const bad = jobs.find((j) => j.metadata?.name === failing.name)!;
       if (ok.status?.succeeded !== succeeding.completions)
-        throw new Unmet(`Job ${ctx.namespace}/${succeeding.name}: ${ok.status?.succeeded} succeeded; expected exactly ${succeeding.completions}`);
+        throw new Unmet(
+          `Job ${ctx.namespace}/${succeeding.name}: ${ok.status?.succeeded} succeeded; expected exactly ${succeeding.completions}`,
+        );
       if (mostRunning > succeeding.parallelism)
-        throw new Unmet(`Job ${ctx.namespace}/${succeeding.name}: ${mostRunning} pods active at once; parallelism is ${succeeding.parallelism}`);
+        throw new Unmet(
+          `Job ${ctx.namespace}/${succeeding.name}: ${mostRunning} pods active at once; parallelism is ${succeeding.parallelism}`,
+        );
       const reason = condition(bad, 'Failed')?.reason;
       if (reason !== 'BackoffLimitExceeded' || bad.status?.failed !== failing.backoffLimit + 1)
-        throw new Unmet(`Job ${ctx.namespace}/${failing.name}: Failed with reason ${reason} after ${bad.status?.failed} failed pods; expected BackoffLimitExceeded after ${failing.backoffLimit + 1} (backoffLimit ${failing.backoffLimit})`);
+        throw new Unmet(
+          `Job ${ctx.namespace}/${failing.name}: Failed with reason ${reason} after ${bad.status?.failed} failed pods; expected BackoffLimitExceeded after ${failing.backoffLimit + 1} (backoffLimit ${failing.backoffLimit})`,
+        );
       return `${succeeding.name}: ${succeeding.completions} completions, at most ${mostRunning} at once; ${failing.name}: ${bad.status?.failed} failed pods then BackoffLimitExceeded; ${((Date.now() - started) / 1000).toFixed(1)} s`;
     }),
   monitor: (ctx, signal, emit) => {
@@ -109,11 +122,21 @@ export const jobCompletion: Check = {
       emit,
       judge: () => {
         const ok = jobs.get(succeeding.name, ctx.namespace);
-        if (condition(ok, 'Failed')) return { ok: false, detail: `Job ${ctx.namespace}/${succeeding.name}: expected to complete; ${describeJob(ok)}` };
+        if (condition(ok, 'Failed'))
+          return {
+            ok: false,
+            detail: `Job ${ctx.namespace}/${succeeding.name}: expected to complete; ${describeJob(ok)}`,
+          };
         const bad = jobs.get(failing.name, ctx.namespace);
         if ((bad?.status?.failed ?? 0) > failing.backoffLimit + 1)
-          return { ok: false, detail: `Job ${ctx.namespace}/${failing.name}: ${bad?.status?.failed} failed pods; backoffLimit ${failing.backoffLimit} allows ${failing.backoffLimit + 1}` };
-        return { ok: true, detail: `Jobs in ${ctx.namespace}: no failure of ${succeeding.name}, retries of ${failing.name} within backoffLimit` };
+          return {
+            ok: false,
+            detail: `Job ${ctx.namespace}/${failing.name}: ${bad?.status?.failed} failed pods; backoffLimit ${failing.backoffLimit} allows ${failing.backoffLimit + 1}`,
+          };
+        return {
+          ok: true,
+          detail: `Jobs in ${ctx.namespace}: no failure of ${succeeding.name}, retries of ${failing.name} within backoffLimit`,
+        };
       },
     });
   },

@@ -22,15 +22,23 @@ export const namespaceDeletion: Check = {
   async setup(ctx) {
     const namespace = doomed(ctx);
     await ctx.kube.core.createNamespace({ body: { metadata: { name: namespace, labels: ctx.labels } } });
-    await ctx.kube.core.createNamespacedServiceAccount({ namespace, body: { metadata: { name: 'default' } } }).catch(() => undefined);
+    await ctx.kube.core
+      .createNamespacedServiceAccount({ namespace, body: { metadata: { name: 'default' } } })
+      .catch(() => undefined);
     const labels = { ...ctx.labels, app: 'doomed' };
     for (let i = 0; i < pods; i++) {
       const t = podTemplate(labels);
-      await ctx.kube.core.createNamespacedPod({ namespace, body: { metadata: { ...t.metadata, name: `doomed-${i}`, namespace }, spec: t.spec! } });
+      await ctx.kube.core.createNamespacedPod({
+        namespace,
+        body: { metadata: { ...t.metadata, name: `doomed-${i}`, namespace }, spec: t.spec! },
+      });
     }
     await ctx.kube.core.createNamespacedService({
       namespace,
-      body: { metadata: { name: 'doomed', namespace, labels: ctx.labels }, spec: { selector: labels, ports: [{ port: 80 }] } },
+      body: {
+        metadata: { name: 'doomed', namespace, labels: ctx.labels },
+        spec: { selector: labels, ports: [{ port: 80 }] },
+      },
     });
   },
   assess: (ctx, deadline) =>
@@ -50,11 +58,16 @@ export const namespaceDeletion: Check = {
       try {
         await waitFor<V1Namespace, true>(
           ctx.kube,
-          { list: () => ctx.kube.core.listNamespace({ fieldSelector }), path: '/api/v1/namespaces', query: { fieldSelector } },
+          {
+            list: () => ctx.kube.core.listNamespace({ fieldSelector }),
+            path: '/api/v1/namespaces',
+            query: { fieldSelector },
+          },
           {
             done: (list) => (list.length === 0 ? true : undefined),
             what: `namespace ${namespace} (${pods} pods, 1 service) to be removed after deletion`,
-            progress: (list) => `${list[0]?.status?.phase ?? 'gone'}; ${(list[0]?.status?.conditions ?? []).map((c) => `${c.type}: ${c.message}`).join('; ')}${lastProgress}`,
+            progress: (list) =>
+              `${list[0]?.status?.phase ?? 'gone'}; ${(list[0]?.status?.conditions ?? []).map((c) => `${c.type}: ${c.message}`).join('; ')}${lastProgress}`,
             timeoutMs: Math.min(deadline.timeoutMs, boundMs),
           },
         );
@@ -70,8 +83,15 @@ export const namespaceDeletion: Check = {
   // Nothing to keep watching once the namespace is gone; the verdict is the assess's.
   async monitor(ctx, signal, emit) {
     const now = Date.now();
-    emit({ at: now, observedAt: now, ok: true, detail: `namespace-deletion is a one-shot check (namespace ${doomed(ctx)})` });
-    await new Promise<void>((resolve) => (signal.aborted ? resolve() : signal.addEventListener('abort', () => resolve(), { once: true })));
+    emit({
+      at: now,
+      observedAt: now,
+      ok: true,
+      detail: `namespace-deletion is a one-shot check (namespace ${doomed(ctx)})`,
+    });
+    await new Promise<void>((resolve) =>
+      signal.aborted ? resolve() : signal.addEventListener('abort', () => resolve(), { once: true }),
+    );
   },
   async teardown(ctx) {
     await ctx.kube.core.deleteNamespace({ name: doomed(ctx) }).catch(() => undefined);

@@ -72,7 +72,11 @@ export const nodeLoss: Check = {
       // Only the fixture's pods (which tolerate this) may land here: nothing else is lost with the node.
       spec: { taints: [{ key: pinLabel, value: ctx.runId, effect: 'NoSchedule' }] },
     };
-    const kubelet = new SimulatedKubelet(ctx.kube, node, ctx.cluster.local.config.timings.nodeLeaseDurationSeconds);
+    const kubelet = new SimulatedKubelet(
+      ctx.kube,
+      node,
+      ctx.cluster.local.config.timings.nodeLeaseDurationSeconds,
+    );
     kubelets.set(ctx.namespace, kubelet);
     await kubelet.start();
     const labels = { ...ctx.labels, app: name };
@@ -90,17 +94,24 @@ export const nodeLoss: Check = {
   },
   async assess(ctx, deadline) {
     if (!ctx.cluster.local)
-      return { status: 'skipped', reason: 'needs a node it may lose: runs on the embedded cluster (use the node faults elsewhere)' };
+      return {
+        status: 'skipped',
+        reason: 'needs a node it may lose: runs on the embedded cluster (use the node faults elsewhere)',
+      };
     return judge(async () => {
       const lost = nodeName(ctx);
       const id = `ReplicaSet ${ctx.namespace}/${name}`;
       const pods = collections.pods(ctx.kube, ctx.namespace, `app=${name}`);
       const startBound = Math.min(deadline.timeoutMs, slackMs);
-      const onNode = (list: V1Pod[]) => list.filter((p) => p.spec?.nodeName === lost && isActive(p) && isPodReady(p));
+      const onNode = (list: V1Pod[]) =>
+        list.filter((p) => p.spec?.nodeName === lost && isActive(p) && isPodReady(p));
       await waitFor(ctx.kube, pods, {
         done: (list) => (onNode(list).length === replicas ? true : undefined),
         what: `${id}: ${replicas} Ready pods on node ${lost}`,
-        progress: (list) => list.map((p) => `${p.metadata?.name} on ${p.spec?.nodeName ?? '-'} ${p.status?.phase}`).join(', ') || 'no pods',
+        progress: (list) =>
+          list
+            .map((p) => `${p.metadata?.name} on ${p.spec?.nodeName ?? '-'} ${p.status?.phase}`)
+            .join(', ') || 'no pods',
         timeoutMs: startBound,
       });
       // From now on replacements may go anywhere; the pods already running keep their pin.
@@ -120,11 +131,17 @@ export const nodeLoss: Check = {
         done: (list) => (elsewhere(list).length === replicas ? elsewhere(list) : undefined),
         what: `${id}: its ${replicas} pods recreated and Ready on other nodes after node ${lost} was lost`,
         progress: (list) =>
-          list.map((p) => `${p.metadata?.name} on ${p.spec?.nodeName ?? '-'} ${p.metadata?.deletionTimestamp ? 'Terminating' : p.status?.phase}`).join(', '),
+          list
+            .map(
+              (p) =>
+                `${p.metadata?.name} on ${p.spec?.nodeName ?? '-'} ${p.metadata?.deletionTimestamp ? 'Terminating' : p.status?.phase}`,
+            )
+            .join(', '),
         timeoutMs: bound,
       });
       const node = await ctx.kube.core.readNode({ name: lost });
-      if (isNodeReady(node)) throw new Unmet(`node ${lost}: still Ready after it stopped heartbeating; expected Unknown`);
+      if (isNodeReady(node))
+        throw new Unmet(`node ${lost}: still Ready after it stopped heartbeating; expected Unknown`);
       return `pods recreated on ${[...new Set(moved.map((p) => p.spec?.nodeName))].join(', ')} ${((Date.now() - started) / 1000).toFixed(1)} s after node ${lost} stopped heartbeating (bound ${(bound / 1000).toFixed(0)} s)`;
     });
   },
@@ -136,7 +153,10 @@ export const nodeLoss: Check = {
       emit,
       judge: () => {
         const ready = pods.list().filter((p) => isActive(p) && isPodReady(p)).length;
-        return { ok: ready >= replicas, detail: `ReplicaSet ${ctx.namespace}/${name}: ${ready} of ${replicas} pods Ready` };
+        return {
+          ok: ready >= replicas,
+          detail: `ReplicaSet ${ctx.namespace}/${name}: ${ready} of ${replicas} pods Ready`,
+        };
       },
     });
   },
@@ -148,10 +168,15 @@ export const nodeLoss: Check = {
       if (e.code !== 404) throw e;
     };
     // Nobody finishes the deletion of pods on a lost node (no kubelet): force it, or the namespace hangs.
-    const stuck = await ctx.kube.core.listNamespacedPod({ namespace: ctx.namespace, fieldSelector: `spec.nodeName=${nodeName(ctx)}` });
+    const stuck = await ctx.kube.core.listNamespacedPod({
+      namespace: ctx.namespace,
+      fieldSelector: `spec.nodeName=${nodeName(ctx)}`,
+    });
     await Promise.all(
       stuck.items.map((p) =>
-        ctx.kube.core.deleteNamespacedPod({ name: p.metadata!.name!, namespace: ctx.namespace, gracePeriodSeconds: 0 }).catch(ignore),
+        ctx.kube.core
+          .deleteNamespacedPod({ name: p.metadata!.name!, namespace: ctx.namespace, gracePeriodSeconds: 0 })
+          .catch(ignore),
       ),
     );
     await ctx.kube.core.deleteNode({ name: nodeName(ctx) }).catch(ignore);

@@ -38,7 +38,8 @@ export const replacedPods: Check = {
       const bound = Math.min(deadline.timeoutMs, replaceBoundMs);
       const pods = collections.pods(ctx.kube, ctx.namespace, `app=${name}`);
       const id = `ReplicaSet ${ctx.namespace}/${name}`;
-      const ready = (list: Parameters<typeof isActive>[0][]) => list.filter((p) => isActive(p) && isPodReady(p));
+      const ready = (list: Parameters<typeof isActive>[0][]) =>
+        list.filter((p) => isActive(p) && isPodReady(p));
       const first = await waitFor(ctx.kube, pods, {
         done: (list) => (ready(list).length === replicas ? ready(list) : undefined),
         what: `${id} to have ${replicas} Ready pods`,
@@ -48,13 +49,19 @@ export const replacedPods: Check = {
       const victims = first.slice(0, deleted).map((p) => p.metadata!.uid!);
       const started = Date.now();
       await Promise.all(
-        first.slice(0, deleted).map((p) => ctx.kube.core.deleteNamespacedPod({ name: p.metadata!.name!, namespace: ctx.namespace })),
+        first
+          .slice(0, deleted)
+          .map((p) =>
+            ctx.kube.core.deleteNamespacedPod({ name: p.metadata!.name!, namespace: ctx.namespace }),
+          ),
       );
-      const fresh = (list: Parameters<typeof isActive>[0][]) => ready(list).filter((p) => !victims.includes(p.metadata!.uid!));
+      const fresh = (list: Parameters<typeof isActive>[0][]) =>
+        ready(list).filter((p) => !victims.includes(p.metadata!.uid!));
       await waitFor(ctx.kube, pods, {
         done: (list) => (fresh(list).length === replicas ? true : undefined),
         what: `${id} to replace ${deleted} deleted pods (${replicas} Ready pods, none of them deleted ones)`,
-        progress: (list) => `${fresh(list).length} of ${replicas} Ready; pods: ${list.map((p) => `${p.metadata?.name}=${p.metadata?.deletionTimestamp ? 'Terminating' : p.status?.phase}`).join(', ')}`,
+        progress: (list) =>
+          `${fresh(list).length} of ${replicas} Ready; pods: ${list.map((p) => `${p.metadata?.name}=${p.metadata?.deletionTimestamp ? 'Terminating' : p.status?.phase}`).join(', ')}`,
         timeoutMs: bound,
       });
       return `${deleted} deleted pods replaced, ${replicas} Ready again after ${((Date.now() - started) / 1000).toFixed(1)} s`;

@@ -37,7 +37,14 @@ export class SimulatedKubelet {
       capacity: { cpu: '32', memory: '128Gi', pods: '110' },
       allocatable: { cpu: '32', memory: '128Gi', pods: '110' },
       conditions: [
-        { type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'simulated by gauntlet', lastHeartbeatTime: now, lastTransitionTime: now },
+        {
+          type: 'Ready',
+          status: 'True',
+          reason: 'KubeletReady',
+          message: 'simulated by gauntlet',
+          lastHeartbeatTime: now,
+          lastTransitionTime: now,
+        },
       ],
       addresses: [{ type: 'InternalIP', address: '10.201.0.1' }],
       nodeInfo: {
@@ -69,7 +76,11 @@ export class SimulatedKubelet {
           namespace: 'kube-node-lease',
           ownerReferences: [{ apiVersion: 'v1', kind: 'Node', name: this.name, uid: created.metadata!.uid! }],
         },
-        spec: { holderIdentity: this.name, leaseDurationSeconds: this.leaseDurationSeconds, renewTime: microTime(now) },
+        spec: {
+          holderIdentity: this.name,
+          leaseDurationSeconds: this.leaseDurationSeconds,
+          renewTime: microTime(now),
+        },
       },
     });
     // The kubelet's renew interval: a quarter of the lease duration.
@@ -94,10 +105,14 @@ export class SimulatedKubelet {
 
   private async renew(): Promise<void> {
     if (!this.alive) return;
-    const lease = await this.leases.readNamespacedLease({ name: this.name, namespace: 'kube-node-lease' }).catch(() => undefined);
+    const lease = await this.leases
+      .readNamespacedLease({ name: this.name, namespace: 'kube-node-lease' })
+      .catch(() => undefined);
     if (!lease || !this.alive) return;
     lease.spec!.renewTime = microTime(new Date());
-    await this.leases.replaceNamespacedLease({ name: this.name, namespace: 'kube-node-lease', body: lease }).catch(() => undefined);
+    await this.leases
+      .replaceNamespacedLease({ name: this.name, namespace: 'kube-node-lease', body: lease })
+      .catch(() => undefined);
   }
 
   /** Starts a pod bound here (Running, Ready, an IP) and finishes the deletion of one being deleted. */
@@ -105,7 +120,9 @@ export class SimulatedKubelet {
     if (!this.alive) return;
     const { name, namespace } = pod.metadata as { name: string; namespace: string };
     if (pod.metadata?.deletionTimestamp) {
-      await this.kube.core.deleteNamespacedPod({ name, namespace, gracePeriodSeconds: 0 }).catch(() => undefined);
+      await this.kube.core
+        .deleteNamespacedPod({ name, namespace, gracePeriodSeconds: 0 })
+        .catch(() => undefined);
       return;
     }
     if (isPodReady(pod)) return;
@@ -115,7 +132,11 @@ export class SimulatedKubelet {
       hostIP: '10.201.0.1',
       podIP: `10.202.${Math.floor(Math.random() * 250)}.${Math.floor(Math.random() * 250) + 1}`,
       startTime: now,
-      conditions: ['PodScheduled', 'Initialized', 'ContainersReady', 'Ready'].map((type) => ({ type, status: 'True', lastTransitionTime: now })),
+      conditions: ['PodScheduled', 'Initialized', 'ContainersReady', 'Ready'].map((type) => ({
+        type,
+        status: 'True',
+        lastTransitionTime: now,
+      })),
       containerStatuses: (pod.spec?.containers ?? []).map((c) => ({
         name: c.name,
         image: c.image ?? '',

@@ -1,5 +1,11 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import type { Check } from '../check.ts';
+import {
+  clusterScopedName,
+  createStorageClass,
+  createVolume,
+  deleteStorageFixtures,
+} from '../storage/storage-fixture.ts';
 import { collections } from '../support/collections.ts';
 import { informers } from '../support/informers.ts';
 import { podTemplate } from '../support/pause-pod.ts';
@@ -7,7 +13,6 @@ import { isActive, isPodReady } from '../support/pod-state.ts';
 import { judge, Unmet } from '../support/unmet.ts';
 import { monitorVerdict } from '../support/verdict-monitor.ts';
 import { waitFor } from '../support/wait-for.ts';
-import { clusterScopedName, createStorageClass, createVolume, deleteStorageFixtures } from '../storage/storage-fixture.ts';
 
 const name = 'ordinal';
 const replicas = 3;
@@ -41,7 +46,10 @@ export const statefulSetIdentity: Check = {
     const labels = { ...ctx.labels, app: name };
     await ctx.kube.core.createNamespacedService({
       namespace: ctx.namespace,
-      body: { metadata: { name, namespace: ctx.namespace, labels: ctx.labels }, spec: { clusterIP: 'None', selector: labels, ports: [{ port: 80 }] } },
+      body: {
+        metadata: { name, namespace: ctx.namespace, labels: ctx.labels },
+        spec: { clusterIP: 'None', selector: labels, ports: [{ port: 80 }] },
+      },
     });
     const template = podTemplate(labels);
     template.spec!.containers[0]!.volumeMounts = [{ name: 'data', mountPath: '/data' }];
@@ -58,7 +66,11 @@ export const statefulSetIdentity: Check = {
           volumeClaimTemplates: [
             {
               metadata: { name: 'data', labels: ctx.labels },
-              spec: { storageClassName: sc, accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } },
+              spec: {
+                storageClassName: sc,
+                accessModes: ['ReadWriteOnce'],
+                resources: { requests: { storage: '1Gi' } },
+              },
             },
           ],
         },
@@ -80,10 +92,22 @@ export const statefulSetIdentity: Check = {
       };
       pods.on('change', note);
       await pods.start();
-      for (const p of pods.list()) note(p);
-      const allReady = (list: V1Pod[]) => list.filter((p) => isActive(p) && isPodReady(p)).length === replicas;
+      // Pods that existed before the watch: their API timestamps (second resolution) stand in for our clock.
+      for (const p of pods.list()) {
+        const n = p.metadata!.name!;
+        const created = p.metadata?.creationTimestamp;
+        const ready = p.status?.conditions?.find(
+          (c) => c.type === 'Ready' && c.status === 'True',
+        )?.lastTransitionTime;
+        if (created) firstSeen.set(n, Math.floor(new Date(created).getTime() / 1000) * 1000);
+        if (ready) firstReady.set(n, Math.floor(new Date(ready).getTime() / 1000) * 1000);
+      }
+      const allReady = (list: V1Pod[]) =>
+        list.filter((p) => isActive(p) && isPodReady(p)).length === replicas;
       const describe = (list: V1Pod[]) =>
-        list.map((p) => `${p.metadata?.name}=${p.status?.phase}${isPodReady(p) ? '/Ready' : ''}`).join(', ') || 'no pods';
+        list
+          .map((p) => `${p.metadata?.name}=${p.status?.phase}${isPodReady(p) ? '/Ready' : ''}`)
+          .join(', ') || 'no pods';
       try {
         await waitFor(ctx.kube, collections.pods(ctx.kube, ctx.namespace, `app=${name}`), {
           done: (list) => (allReady(list) ? true : undefined),
@@ -97,34 +121,61 @@ export const statefulSetIdentity: Check = {
       for (let i = 1; i < replicas; i++) {
         const created = firstSeen.get(podName(i));
         const previousReady = firstReady.get(podName(i - 1));
-        // A pod already there when we started watching has no order to judge; the StatefulSet was just made.
         if (created !== undefined && previousReady !== undefined && created < previousReady)
-          throw new Unmet(`${id}: pod ${podName(i)} created ${previousReady - created} ms before ${podName(i - 1)} was Ready; expected OrderedReady creation`);
+          throw new Unmet(
+            `${id}: pod ${podName(i)} created ${previousReady - created} ms before ${podName(i - 1)} was Ready; expected OrderedReady creation`,
+          );
       }
-      const before = await ctx.kube.core.readNamespacedPod({ name: podName(victim), namespace: ctx.namespace });
+      const before = await ctx.kube.core.readNamespacedPod({
+        name: podName(victim),
+        namespace: ctx.namespace,
+      });
       const started = Date.now();
       await ctx.kube.core.deleteNamespacedPod({ name: podName(victim), namespace: ctx.namespace });
-      const after = await waitFor<V1Pod, V1Pod>(ctx.kube, collections.pods(ctx.kube, ctx.namespace, `app=${name}`), {
-        done: (list) =>
-          list.find((p) => p.metadata?.name === podName(victim) && p.metadata.uid !== before.metadata?.uid && isActive(p) && isPodReady(p)),
-        what: `${id}: pod ${podName(victim)} recreated under the same name after deletion`,
-        progress: describe,
-        timeoutMs: bound,
-      });
-      const claimOf = (p: V1Pod) => p.spec?.volumes?.find((v) => v.name === 'data')?.persistentVolumeClaim?.claimName;
+      const after = await waitFor<V1Pod, V1Pod>(
+        ctx.kube,
+        collections.pods(ctx.kube, ctx.namespace, `app=${name}`),
+        {
+          done: (list) =>
+            list.find(
+              (p) =>
+                p.metadata?.name === podName(victim) &&
+                p.metadata.uid !== before.metadata?.uid &&
+                isActive(p) &&
+                isPodReady(p),
+            ),
+          what: `${id}: pod ${podName(victim)} recreated under the same name after deletion`,
+          progress: describe,
+          timeoutMs: bound,
+        },
+      );
+      const claimOf = (p: V1Pod) =>
+        p.spec?.volumes?.find((v) => v.name === 'data')?.persistentVolumeClaim?.claimName;
       const identity = {
         hostname: after.spec?.hostname,
         subdomain: after.spec?.subdomain,
         index: after.metadata?.labels?.['apps.kubernetes.io/pod-index'],
         claim: claimOf(after),
       };
-      const expected = { hostname: podName(victim), subdomain: name, index: String(victim), claim: claimName(victim) };
+      const expected = {
+        hostname: podName(victim),
+        subdomain: name,
+        index: String(victim),
+        claim: claimName(victim),
+      };
       if (JSON.stringify(identity) !== JSON.stringify(expected))
-        throw new Unmet(`${id}: recreated ${podName(victim)} has identity ${JSON.stringify(identity)}; expected ${JSON.stringify(expected)}`);
-      const claim = await ctx.kube.core.readNamespacedPersistentVolumeClaim({ name: claimName(victim), namespace: ctx.namespace });
+        throw new Unmet(
+          `${id}: recreated ${podName(victim)} has identity ${JSON.stringify(identity)}; expected ${JSON.stringify(expected)}`,
+        );
+      const claim = await ctx.kube.core.readNamespacedPersistentVolumeClaim({
+        name: claimName(victim),
+        namespace: ctx.namespace,
+      });
       const volume = clusterScopedName(ctx, `ordinal-${victim}`);
       if (claim.status?.phase !== 'Bound' || claim.spec?.volumeName !== volume)
-        throw new Unmet(`${id}: claim ${claimName(victim)} is ${claim.status?.phase} on ${claim.spec?.volumeName}; expected Bound to ${volume} as before`);
+        throw new Unmet(
+          `${id}: claim ${claimName(victim)} is ${claim.status?.phase} on ${claim.spec?.volumeName}; expected Bound to ${volume} as before`,
+        );
       return `created in order; ${podName(victim)} back with the same hostname, index and claim (${volume}) in ${((Date.now() - started) / 1000).toFixed(1)} s`;
     }),
   monitor: (ctx, signal, emit) => {
@@ -135,7 +186,10 @@ export const statefulSetIdentity: Check = {
       emit,
       judge: () => {
         const ready = sets.get(name, ctx.namespace)?.status?.readyReplicas ?? 0;
-        return { ok: ready >= replicas, detail: `StatefulSet ${ctx.namespace}/${name}: ${ready} of ${replicas} replicas Ready` };
+        return {
+          ok: ready >= replicas,
+          detail: `StatefulSet ${ctx.namespace}/${name}: ${ready} of ${replicas} replicas Ready`,
+        };
       },
     });
   },

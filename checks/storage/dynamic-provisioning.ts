@@ -1,7 +1,7 @@
 import type { V1Pod, V1StorageClass } from '@kubernetes/client-node';
 import { zoneLabel } from '../../src/kube/describe.ts';
-import { runLabel } from '../check.ts';
 import type { Check, CheckContext } from '../check.ts';
+import { runLabel } from '../check.ts';
 import { checkApis } from '../support/apis.ts';
 import { collections } from '../support/collections.ts';
 import { informers } from '../support/informers.ts';
@@ -36,19 +36,31 @@ export const dynamicProvisioning: Check = {
   async setup(ctx) {
     const sc = await provisionedClass(ctx);
     if (!sc) return;
-    await createClaim(ctx, claimFixture(ctx, claimName, { storageClassName: sc.metadata!.name!, storage: '1Gi', accessModes: ['ReadWriteOnce'] }));
+    await createClaim(
+      ctx,
+      claimFixture(ctx, claimName, {
+        storageClassName: sc.metadata!.name!,
+        storage: '1Gi',
+        accessModes: ['ReadWriteOnce'],
+      }),
+    );
     const template = podTemplate({ ...ctx.labels, app: podName });
     template.spec!.volumes = [{ name: 'data', persistentVolumeClaim: { claimName } }];
     template.spec!.containers[0]!.volumeMounts = [{ name: 'data', mountPath: '/data' }];
     await ctx.kube.core.createNamespacedPod({
       namespace: ctx.namespace,
-      body: { metadata: { ...template.metadata, name: podName, namespace: ctx.namespace }, spec: template.spec! },
+      body: {
+        metadata: { ...template.metadata, name: podName, namespace: ctx.namespace },
+        spec: template.spec!,
+      },
     });
   },
   async assess(ctx, deadline) {
     const sc = await provisionedClass(ctx);
     if (!sc) {
-      const all = (await checkApis(ctx.kube).storage.listStorageClass()).items.filter((c) => !c.metadata?.labels?.[runLabel]);
+      const all = (await checkApis(ctx.kube).storage.listStorageClass()).items.filter(
+        (c) => !c.metadata?.labels?.[runLabel],
+      );
       return {
         status: 'skipped',
         reason: `no StorageClass with a provisioner (${all.length ? all.map((c) => `${c.metadata?.name}: ${c.provisioner}`).join(', ') : 'no StorageClasses'})`,
@@ -77,7 +89,9 @@ export const dynamicProvisioning: Check = {
       const node = await ctx.kube.core.readNode({ name: pod.spec!.nodeName! });
       const podZone = node.metadata?.labels?.[zoneLabel];
       if (podZone !== pvZone)
-        throw new Unmet(`${id}: provisioned ${pv.metadata?.name} in zone ${pvZone}, but its consumer runs in ${podZone}`);
+        throw new Unmet(
+          `${id}: provisioned ${pv.metadata?.name} in zone ${pvZone}, but its consumer runs in ${podZone}`,
+        );
       return `provisioned ${pv.metadata?.name} in ${podZone}, the consumer's zone, in ${took} s`;
     });
   },
@@ -92,7 +106,10 @@ export const dynamicProvisioning: Check = {
         if (!c) return { ok: true, detail: `no provisioned claim in ${ctx.namespace} (check skipped)` };
         return c.status?.phase === 'Bound'
           ? { ok: true, detail: `claim ${ctx.namespace}/${claimName}: Bound to ${c.spec?.volumeName}` }
-          : { ok: false, detail: `claim ${ctx.namespace}/${claimName}: expected Bound; it is ${c.status?.phase}` };
+          : {
+              ok: false,
+              detail: `claim ${ctx.namespace}/${claimName}: expected Bound; it is ${c.status?.phase}`,
+            };
       },
     });
   },

@@ -41,7 +41,15 @@ export const reclaimPolicy: Check = {
         reclaimPolicy: policy,
         claimRef: { namespace: ctx.namespace, name: suffix },
       });
-      await createClaim(ctx, claimFixture(ctx, suffix, { storageClassName: sc, storage: '1Gi', accessModes: ['ReadWriteOnce'], volumeName }));
+      await createClaim(
+        ctx,
+        claimFixture(ctx, suffix, {
+          storageClassName: sc,
+          storage: '1Gi',
+          accessModes: ['ReadWriteOnce'],
+          volumeName,
+        }),
+      );
     }
   },
   assess: (ctx, deadline) =>
@@ -51,15 +59,25 @@ export const reclaimPolicy: Check = {
       const retain = clusterScopedName(ctx, 'retain');
       const del = clusterScopedName(ctx, 'delete');
       const phases = (pvs: V1PersistentVolume[]) =>
-        pvs.map((pv) => `${pv.metadata?.name}=${pv.status?.phase}${pv.status?.message ? ` (${pv.status.message})` : ''}`).join(', ') || 'no volumes';
+        pvs
+          .map(
+            (pv) =>
+              `${pv.metadata?.name}=${pv.status?.phase}${pv.status?.message ? ` (${pv.status.message})` : ''}`,
+          )
+          .join(', ') || 'no volumes';
       await waitFor(ctx.kube, volumes, {
-        done: (pvs) => (pvs.length === 2 && pvs.every((pv) => pv.status?.phase === 'Bound') ? true : undefined),
+        done: (pvs) =>
+          pvs.length === 2 && pvs.every((pv) => pv.status?.phase === 'Bound') ? true : undefined,
         what: `PersistentVolumes ${retain} and ${del} to be Bound to their pre-bound claims`,
         progress: phases,
         timeoutMs: bound,
       });
       const started = Date.now();
-      await Promise.all(['retain', 'delete'].map((name) => ctx.kube.core.deleteNamespacedPersistentVolumeClaim({ name, namespace: ctx.namespace })));
+      await Promise.all(
+        ['retain', 'delete'].map((name) =>
+          ctx.kube.core.deleteNamespacedPersistentVolumeClaim({ name, namespace: ctx.namespace }),
+        ),
+      );
       const outcome = await waitFor(ctx.kube, volumes, {
         done: (pvs) => {
           const r = pvs.find((pv) => pv.metadata?.name === retain);

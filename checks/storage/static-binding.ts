@@ -45,10 +45,25 @@ export const staticBinding: Check = {
     const sc = await createStorageClass(ctx, 'static', 'Immediate');
     const other = clusterScopedName(ctx, 'other-class');
     await Promise.all([
-      createVolume(ctx, { suffix: 'small-rwo', storageClassName: sc, capacity: '1Gi', accessModes: ['ReadWriteOnce'] }),
-      createVolume(ctx, { suffix: 'big-rwx', storageClassName: sc, capacity: '5Gi', accessModes: ['ReadWriteMany'] }),
+      createVolume(ctx, {
+        suffix: 'small-rwo',
+        storageClassName: sc,
+        capacity: '1Gi',
+        accessModes: ['ReadWriteOnce'],
+      }),
+      createVolume(ctx, {
+        suffix: 'big-rwx',
+        storageClassName: sc,
+        capacity: '5Gi',
+        accessModes: ['ReadWriteMany'],
+      }),
       // Same size and mode as the 1Gi claim, another class: must stay Available.
-      createVolume(ctx, { suffix: 'other-class', storageClassName: other, capacity: '20Gi', accessModes: ['ReadWriteOnce', 'ReadOnlyMany'] }),
+      createVolume(ctx, {
+        suffix: 'other-class',
+        storageClassName: other,
+        capacity: '20Gi',
+        accessModes: ['ReadWriteOnce', 'ReadOnlyMany'],
+      }),
     ]);
   },
   assess: (ctx, deadline) =>
@@ -57,7 +72,14 @@ export const staticBinding: Check = {
       const sc = clusterScopedName(ctx, 'static');
       const started = Date.now();
       for (const c of [...matching, ...unmatched])
-        await createClaim(ctx, claimFixture(ctx, c.claim, { storageClassName: sc, storage: c.storage, accessModes: c.accessModes }));
+        await createClaim(
+          ctx,
+          claimFixture(ctx, c.claim, {
+            storageClassName: sc,
+            storage: c.storage,
+            accessModes: c.accessModes,
+          }),
+        );
       await waitFor(ctx.kube, collections.claims(ctx.kube, ctx.namespace), {
         done: (claims) => (matching.every((m) => isBound(claims, m.claim)) ? true : undefined),
         what: `claims ${matching.map((m) => `${ctx.namespace}/${m.claim}`).join(', ')} to be Bound to matching static volumes of class ${sc}`,
@@ -65,17 +87,23 @@ export const staticBinding: Check = {
         timeoutMs: bound,
       });
       const took = ((Date.now() - started) / 1000).toFixed(1);
-      const claims = (await ctx.kube.core.listNamespacedPersistentVolumeClaim({ namespace: ctx.namespace })).items;
+      const claims = (await ctx.kube.core.listNamespacedPersistentVolumeClaim({ namespace: ctx.namespace }))
+        .items;
       for (const m of matching) {
         const got = claims.find((c) => c.metadata?.name === m.claim)?.spec?.volumeName;
         if (got !== clusterScopedName(ctx, m.volume))
-          throw new Unmet(`claim ${ctx.namespace}/${m.claim} (${m.storage} ${m.accessModes}) bound to ${got}; expected ${clusterScopedName(ctx, m.volume)}`);
+          throw new Unmet(
+            `claim ${ctx.namespace}/${m.claim} (${m.storage} ${m.accessModes}) bound to ${got}; expected ${clusterScopedName(ctx, m.volume)}`,
+          );
       }
       // The controller only tries to provision a claim once it found no volume for it: its ProvisioningFailed
       // (no plugin for kubernetes.io/no-provisioner) is the evidence it looked and found none.
       for (const u of unmatched) {
         await waitFor(ctx.kube, collections.eventsOf(ctx.kube, ctx.namespace, u.claim), {
-          done: (events) => (events.some((e) => e.reason === 'ProvisioningFailed' || e.reason === 'FailedBinding') ? true : undefined),
+          done: (events) =>
+            events.some((e) => e.reason === 'ProvisioningFailed' || e.reason === 'FailedBinding')
+              ? true
+              : undefined,
           what: `the PV controller to report it found no volume for claim ${ctx.namespace}/${u.claim} (${u.why})`,
           progress: (events) => `events: ${events.map((e) => e.reason).join(', ') || 'none'}`,
           timeoutMs: bound,
@@ -88,12 +116,16 @@ export const staticBinding: Check = {
       for (const u of unmatched) {
         const claim = now[0].items.find((c) => c.metadata?.name === u.claim);
         if (claim?.status?.phase !== 'Pending' || claim.spec?.volumeName)
-          throw new Unmet(`claim ${ctx.namespace}/${u.claim} (${u.why}) is ${claim?.status?.phase} on ${claim?.spec?.volumeName}; expected Pending and unbound`);
+          throw new Unmet(
+            `claim ${ctx.namespace}/${u.claim} (${u.why}) is ${claim?.status?.phase} on ${claim?.spec?.volumeName}; expected Pending and unbound`,
+          );
       }
       const otherName = clusterScopedName(ctx, 'other-class');
       const other = now[1].items.find((pv) => pv.metadata?.name === otherName);
       if (other?.status?.phase !== 'Available')
-        throw new Unmet(`PersistentVolume ${otherName} of another class is ${other?.status?.phase} (claim ${other?.spec?.claimRef?.name}); expected Available`);
+        throw new Unmet(
+          `PersistentVolume ${otherName} of another class is ${other?.status?.phase} (claim ${other?.spec?.claimRef?.name}); expected Available`,
+        );
       return `2 claims bound to their matching volumes in ${took} s; ${unmatched.length} unmatched claims Pending; the other class's volume Available`;
     }),
   monitor: (ctx, signal, emit) => {
@@ -104,10 +136,17 @@ export const staticBinding: Check = {
       emit,
       judge: () => {
         const list = claims.list();
-        const lost = matching.filter((m) => list.some((c) => c.metadata?.name === m.claim) && !isBound(list, m.claim));
-        const wrong = unmatched.filter((u) => list.find((c) => c.metadata?.name === u.claim)?.spec?.volumeName);
+        const lost = matching.filter(
+          (m) => list.some((c) => c.metadata?.name === m.claim) && !isBound(list, m.claim),
+        );
+        const wrong = unmatched.filter(
+          (u) => list.find((c) => c.metadata?.name === u.claim)?.spec?.volumeName,
+        );
         if (lost.length + wrong.length === 0)
-          return { ok: true, detail: `claims in ${ctx.namespace}: matching ones Bound, unmatched ones unbound` };
+          return {
+            ok: true,
+            detail: `claims in ${ctx.namespace}: matching ones Bound, unmatched ones unbound`,
+          };
         return {
           ok: false,
           detail: `claims in ${ctx.namespace}: ${[...lost.map((m) => `${m.claim} expected Bound`), ...wrong.map((u) => `${u.claim} expected unbound`)].join(', ')}`,

@@ -118,7 +118,11 @@ export async function deleteStorageFixtures(ctx: CheckContext): Promise<void> {
   const { storage } = checkApis(ctx.kube);
   const labelSelector = volumeSelector(ctx);
   const pvs = await ctx.kube.core.listPersistentVolume({ labelSelector });
-  await Promise.all(pvs.items.map((pv) => ctx.kube.core.deletePersistentVolume({ name: pv.metadata!.name! }).catch(ignore)));
+  await Promise.all(
+    pvs.items.map((pv) => ctx.kube.core.deletePersistentVolume({ name: pv.metadata!.name! }).catch(ignore)),
+  );
   const classes = await storage.listStorageClass({ labelSelector });
-  await Promise.all(classes.items.map((sc) => storage.deleteStorageClass({ name: sc.metadata!.name! }).catch(ignore)));
+  await Promise.all(
+    classes.items.map((sc) => storage.deleteStorageClass({ name: sc.metadata!.name! }).catch(ignore)),
+  );
 }

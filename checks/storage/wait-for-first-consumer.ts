@@ -37,10 +37,19 @@ export const waitForFirstConsumer: Check = {
     const zones = await schedulableZones(ctx);
     await Promise.all(
       zones.map((zone) =>
-        createVolume(ctx, { suffix: `in-${zone}`, storageClassName: sc, capacity: '1Gi', accessModes: ['ReadWriteOnce'], zone }),
+        createVolume(ctx, {
+          suffix: `in-${zone}`,
+          storageClassName: sc,
+          capacity: '1Gi',
+          accessModes: ['ReadWriteOnce'],
+          zone,
+        }),
       ),
     );
-    await createClaim(ctx, claimFixture(ctx, claimName, { storageClassName: sc, storage: '1Gi', accessModes: ['ReadWriteOnce'] }));
+    await createClaim(
+      ctx,
+      claimFixture(ctx, claimName, { storageClassName: sc, storage: '1Gi', accessModes: ['ReadWriteOnce'] }),
+    );
   },
   assess: (ctx, deadline) =>
     judge(async () => {
@@ -53,11 +62,19 @@ export const waitForFirstConsumer: Check = {
         progress: (events) => `events: ${events.map((e) => e.reason).join(', ') || 'none'}`,
         timeoutMs: bound,
       });
-      const before = await ctx.kube.core.readNamespacedPersistentVolumeClaim({ name: claimName, namespace: ctx.namespace });
+      const before = await ctx.kube.core.readNamespacedPersistentVolumeClaim({
+        name: claimName,
+        namespace: ctx.namespace,
+      });
       if (before.status?.phase !== 'Pending' || before.spec?.volumeName)
-        throw new Unmet(`${claimId} is ${before.status?.phase} on ${before.spec?.volumeName} before any pod uses it; expected Pending (WaitForFirstConsumer)`);
+        throw new Unmet(
+          `${claimId} is ${before.status?.phase} on ${before.spec?.volumeName} before any pod uses it; expected Pending (WaitForFirstConsumer)`,
+        );
       const started = Date.now();
-      await ctx.kube.core.createNamespacedPod({ namespace: ctx.namespace, body: consumerPod(ctx.labels, ctx.namespace) });
+      await ctx.kube.core.createNamespacedPod({
+        namespace: ctx.namespace,
+        body: consumerPod(ctx.labels, ctx.namespace),
+      });
       const [claim] = await waitFor(ctx.kube, collections.claims(ctx.kube, ctx.namespace), {
         done: (claims) => {
           const c = claims.find((x) => x.metadata?.name === claimName);
@@ -70,14 +87,17 @@ export const waitForFirstConsumer: Check = {
       const pod = await waitFor<V1Pod, V1Pod>(ctx.kube, collections.pods(ctx.kube, ctx.namespace), {
         done: (pods) => pods.find((p) => p.metadata?.name === podName && p.spec?.nodeName),
         what: `pod ${ctx.namespace}/${podName} to be scheduled`,
-        progress: (pods) => pods.map((p) => `${p.metadata?.name} on ${p.spec?.nodeName ?? 'no node'}`).join(', '),
+        progress: (pods) =>
+          pods.map((p) => `${p.metadata?.name} on ${p.spec?.nodeName ?? 'no node'}`).join(', '),
         timeoutMs: bound,
       });
       const node = await ctx.kube.core.readNode({ name: pod.spec!.nodeName! });
       const podZone = node.metadata?.labels?.[zoneLabel];
       const pv = await ctx.kube.core.readPersistentVolume({ name: claim!.spec!.volumeName! });
       if (volumeZone(pv) !== podZone)
-        throw new Unmet(`${claimId} bound to ${pv.metadata?.name} in zone ${volumeZone(pv)}, but pod ${podName} runs on ${node.metadata?.name} in ${podZone}; expected the volume of the pod's zone`);
+        throw new Unmet(
+          `${claimId} bound to ${pv.metadata?.name} in zone ${volumeZone(pv)}, but pod ${podName} runs on ${node.metadata?.name} in ${podZone}; expected the volume of the pod's zone`,
+        );
       return `Pending until the pod, then bound to ${pv.metadata?.name} in ${podZone} (pod on ${node.metadata?.name}) in ${((Date.now() - started) / 1000).toFixed(1)} s`;
     }),
   monitor: (ctx, signal, emit) => {
@@ -88,7 +108,13 @@ export const waitForFirstConsumer: Check = {
       informers: [claims, volumes, pods],
       signal,
       emit,
-      judge: () => judgeZone(ctx.namespace, claims.get(claimName, ctx.namespace), pods.get(podName, ctx.namespace), volumes.list()),
+      judge: () =>
+        judgeZone(
+          ctx.namespace,
+          claims.get(claimName, ctx.namespace),
+          pods.get(podName, ctx.namespace),
+          volumes.list(),
+        ),
     });
   },
   teardown: (ctx) => deleteStorageFixtures(ctx),
@@ -111,12 +137,20 @@ function judgeZone(
   const id = `claim ${namespace}/${claimName}`;
   if (!pod) {
     return claim?.spec?.volumeName
-      ? { ok: false, detail: `${id}: bound to ${claim.spec.volumeName} before any consumer (expected Pending)` }
+      ? {
+          ok: false,
+          detail: `${id}: bound to ${claim.spec.volumeName} before any consumer (expected Pending)`,
+        }
       : { ok: true, detail: `${id}: Pending until its first consumer` };
   }
   const volume = volumes.find((v) => v.metadata?.name === claim?.spec?.volumeName);
   return claim?.status?.phase === 'Bound' && volume
-    ? { ok: true, detail: `${id}: Bound to ${volume.metadata?.name} (zone ${volumeZone(volume)}) for pod ${pod.metadata?.name}` }
-    : { ok: false, detail: `${id}: expected Bound for pod ${pod.metadata?.name}; it is ${claim?.status?.phase ?? 'missing'}` };
+    ? {
+        ok: true,
+        detail: `${id}: Bound to ${volume.metadata?.name} (zone ${volumeZone(volume)}) for pod ${pod.metadata?.name}`,
+      }
+    : {
+        ok: false,
+        detail: `${id}: expected Bound for pod ${pod.metadata?.name}; it is ${claim?.status?.phase ?? 'missing'}`,
+      };
 }
-

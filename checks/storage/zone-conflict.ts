@@ -25,7 +25,9 @@ const verdictBoundMs = 15_000;
 const volumeConflict = /volume node affinity conflict|didn't find available persistent volumes to bind/;
 
 const unschedulableCondition = (pod: V1Pod | undefined) =>
-  pod?.status?.conditions?.find((c) => c.type === 'PodScheduled' && c.status === 'False' && c.reason === 'Unschedulable');
+  pod?.status?.conditions?.find(
+    (c) => c.type === 'PodScheduled' && c.status === 'False' && c.reason === 'Unschedulable',
+  );
 
 /**
  * A pod whose claim's only volume lives in another zone stays unschedulable, and the scheduler says why.
@@ -39,43 +41,69 @@ export const zoneConflict: Check = {
     const zones = await schedulableZones(ctx);
     if (zones.length < 2) return;
     const sc = await createStorageClass(ctx, 'zonal', 'WaitForFirstConsumer');
-    await createVolume(ctx, { suffix: `only-in-${zones[0]}`, storageClassName: sc, capacity: '1Gi', accessModes: ['ReadWriteOnce'], zone: zones[0]! });
-    await createClaim(ctx, claimFixture(ctx, claimName, { storageClassName: sc, storage: '1Gi', accessModes: ['ReadWriteOnce'] }));
-    const template = podTemplate({ ...ctx.labels, app: podName }, { nodeSelector: { [zoneLabel]: zones[1]! } });
+    await createVolume(ctx, {
+      suffix: `only-in-${zones[0]}`,
+      storageClassName: sc,
+      capacity: '1Gi',
+      accessModes: ['ReadWriteOnce'],
+      zone: zones[0]!,
+    });
+    await createClaim(
+      ctx,
+      claimFixture(ctx, claimName, { storageClassName: sc, storage: '1Gi', accessModes: ['ReadWriteOnce'] }),
+    );
+    const template = podTemplate(
+      { ...ctx.labels, app: podName },
+      { nodeSelector: { [zoneLabel]: zones[1]! } },
+    );
     template.spec!.volumes = [{ name: 'data', persistentVolumeClaim: { claimName } }];
     await ctx.kube.core.createNamespacedPod({
       namespace: ctx.namespace,
-      body: { metadata: { ...template.metadata, name: podName, namespace: ctx.namespace }, spec: template.spec! },
+      body: {
+        metadata: { ...template.metadata, name: podName, namespace: ctx.namespace },
+        spec: template.spec!,
+      },
     });
   },
-  assess: (ctx, deadline) =>
-    judge(async () => {
-      const zones = await schedulableZones(ctx);
-      if (zones.length < 2) return undefined;
+  async assess(ctx, deadline) {
+    const zones = await schedulableZones(ctx);
+    if (zones.length < 2)
+      return { status: 'skipped', reason: 'the cluster has fewer than 2 zones with schedulable nodes' };
+    return judge(async () => {
       const id = `pod ${ctx.namespace}/${podName} (zone ${zones[1]}, its claim's only volume in ${zones[0]})`;
       const pod = await waitFor<V1Pod, V1Pod>(ctx.kube, collections.pods(ctx.kube, ctx.namespace), {
         done: (pods) => {
           const p = pods.find((x) => x.metadata?.name === podName);
-          if (p?.spec?.nodeName) throw new Unmet(`${id}: scheduled to ${p.spec.nodeName}; expected it to stay unschedulable`);
+          if (p?.spec?.nodeName)
+            throw new Unmet(`${id}: scheduled to ${p.spec.nodeName}; expected it to stay unschedulable`);
           return unschedulableCondition(p) ? p : undefined;
         },
         what: `${id} to be reported unschedulable by the scheduler (PodScheduled=False, reason Unschedulable)`,
         progress: (pods) => {
-          const c = pods.find((x) => x.metadata?.name === podName)?.status?.conditions?.find((c) => c.type === 'PodScheduled');
-          return c ? `PodScheduled=${c.status} ${c.reason ?? ''} ${c.message ?? ''}` : 'no PodScheduled condition (no scheduler verdict)';
+          const c = pods
+            .find((x) => x.metadata?.name === podName)
+            ?.status?.conditions?.find((c) => c.type === 'PodScheduled');
+          return c
+            ? `PodScheduled=${c.status} ${c.reason ?? ''} ${c.message ?? ''}`
+            : 'no PodScheduled condition (no scheduler verdict)';
         },
         timeoutMs: Math.min(deadline.timeoutMs, verdictBoundMs),
       });
       const message = unschedulableCondition(pod)?.message ?? '';
       if (!volumeConflict.test(message))
-        throw new Unmet(`${id}: unschedulable, but the scheduler's reason does not name the volume's node affinity: "${message}"`);
-      const pv = await ctx.kube.core.readPersistentVolume({ name: clusterScopedName(ctx, `only-in-${zones[0]}`) });
+        throw new Unmet(
+          `${id}: unschedulable, but the scheduler's reason does not name the volume's node affinity: "${message}"`,
+        );
+      const pv = await ctx.kube.core.readPersistentVolume({
+        name: clusterScopedName(ctx, `only-in-${zones[0]}`),
+      });
       if (pv.status?.phase !== 'Available')
-        throw new Unmet(`PersistentVolume ${pv.metadata?.name} is ${pv.status?.phase}; expected it to stay Available (its zone has no consumer)`);
+        throw new Unmet(
+          `PersistentVolume ${pv.metadata?.name} is ${pv.status?.phase}; expected it to stay Available (its zone has no consumer)`,
+        );
       return `unschedulable as expected; scheduler: "${message}"`;
-    }).then((r) =>
-      r.status === 'passed' && !r.detail ? { status: 'skipped' as const, reason: 'the cluster has fewer than 2 zones with schedulable nodes' } : r,
-    ),
+    });
+  },
   monitor: (ctx, signal, emit) => {
     const pods = informers.pods(ctx.kube, ctx.namespace);
     return monitorVerdict({
@@ -85,8 +113,14 @@ export const zoneConflict: Check = {
       judge: () => {
         const pod = pods.get(podName, ctx.namespace);
         if (pod?.spec?.nodeName)
-          return { ok: false, detail: `pod ${ctx.namespace}/${podName}: scheduled to ${pod.spec.nodeName} away from its only volume's zone` };
-        return { ok: true, detail: `pod ${ctx.namespace}/${podName}: not scheduled away from its volume's zone` };
+          return {
+            ok: false,
+            detail: `pod ${ctx.namespace}/${podName}: scheduled to ${pod.spec.nodeName} away from its only volume's zone`,
+          };
+        return {
+          ok: true,
+          detail: `pod ${ctx.namespace}/${podName}: not scheduled away from its volume's zone`,
+        };
       },
     });
   },

@@ -7,7 +7,10 @@ export const revisionOf = (rs: V1ReplicaSet) => Number(rs.metadata?.annotations?
 export const hashOf = (rs: V1ReplicaSet) => rs.metadata?.labels?.[podTemplateHashLabel] ?? '';
 
 /** The Deployment's ReplicaSets, newest revision first. */
-export function replicaSetsOf(deployment: V1Deployment, replicaSets: readonly V1ReplicaSet[]): V1ReplicaSet[] {
+export function replicaSetsOf(
+  deployment: V1Deployment,
+  replicaSets: readonly V1ReplicaSet[],
+): V1ReplicaSet[] {
   const uid = deployment.metadata?.uid ?? '';
   return replicaSets.filter((rs) => isOwnedBy(rs, uid)).sort((a, b) => revisionOf(b) - revisionOf(a));
 }

@@ -143,6 +143,8 @@ export function clusterComponents(i: ComponentInputs): ComponentSpec[] {
           // the apiserver is up. /healthz stays reachable (always-allowed path).
           '--bind-address=127.0.0.1',
           `--secure-port=${ports.controllerManager[n]}`,
+          // /metrics open on loopback: it is how faults find the current leader (leader_election_master_status).
+          '--authorization-always-allow-paths=/healthz,/readyz,/livez,/metrics',
           `--cert-dir=${join(dir, 'controller-manager', id)}`,
           ...leaderElection,
           `--service-account-private-key-file=${pki.serviceAccountKey}`,
@@ -175,6 +177,8 @@ export function clusterComponents(i: ComponentInputs): ComponentSpec[] {
           // As for the controller manager: delegated authentication would block start-up on the API.
           '--bind-address=127.0.0.1',
           `--secure-port=${ports.scheduler[n]}`,
+          // /metrics open on loopback: it is how faults find the current leader (leader_election_master_status).
+          '--authorization-always-allow-paths=/healthz,/readyz,/livez,/metrics',
           `--cert-dir=${join(dir, 'scheduler', id)}`,
           ...leaderElection,
           '--kube-api-qps=200',

@@ -8,19 +8,38 @@ export interface Backend {
 /** How long a backend that refused a connection is passed over before it is tried again. */
 const backendCooldownMs = 1000;
 
+/** How often each backend's readiness is checked, as a cloud load balancer's health check would. */
+const healthCheckIntervalMs = 1000;
+
 /**
  * The one endpoint of the embedded cluster's API: a TCP pass-through (TLS ends at the apiservers) that
- * spreads connections round-robin and, when a backend refuses, retries the next one, so clients never
- * notice which apiserver serves them or that one was killed.
+ * spreads connections round-robin over the backends whose health check passes (as an NLB in front of
+ * apiservers checks /readyz), and, when a backend refuses, retries the next one, so clients never notice
+ * which apiserver serves them or that one was killed or is still starting.
  */
-export function startLoadBalancer(listen: Backend, backends: Backend[]): Promise<() => Promise<void>> {
+export function startLoadBalancer(
+  listen: Backend,
+  backends: Backend[],
+  healthCheck?: (backend: Backend) => Promise<boolean>,
+): Promise<() => Promise<void>> {
   const downUntil = new Map<Backend, number>();
+  const unready = new Set<Backend>();
   let next = 0;
+  let checking = true;
+  const checkLoop = async (backend: Backend) => {
+    while (checking && healthCheck) {
+      if (await healthCheck(backend)) unready.delete(backend);
+      else unready.add(backend);
+      await new Promise((r) => setTimeout(r, healthCheckIntervalMs).unref());
+    }
+  };
+  for (const backend of backends) void checkLoop(backend);
 
   const pick = (tried: Set<Backend>): Backend | undefined => {
     const now = Date.now();
     const candidates = backends.filter((b) => !tried.has(b));
-    const healthy = candidates.filter((b) => (downUntil.get(b) ?? 0) <= now);
+    // With no backend passing, try them all: at start-up, before the first check has passed, or when all are down.
+    const healthy = candidates.filter((b) => (downUntil.get(b) ?? 0) <= now && !unready.has(b));
     const pool = healthy.length > 0 ? healthy : candidates;
     if (pool.length === 0) return undefined;
     next = (next + 1) % pool.length;
@@ -60,7 +79,10 @@ export function startLoadBalancer(listen: Backend, backends: Backend[]): Promise
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen({ host: listen.host, port: listen.port, exclusive: true }, () => {
-      resolve(() => new Promise((done) => server.close(() => done())));
+      resolve(() => {
+        checking = false;
+        return new Promise((done) => server.close(() => done()));
+      });
     });
   });
 }

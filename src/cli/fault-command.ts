@@ -9,6 +9,7 @@ interface InjectFlags {
   zone?: string;
   role?: string;
   labels?: string;
+  leader?: boolean;
   count?: number;
   percent?: number;
   spec?: string;
@@ -59,6 +60,7 @@ export function faultCommand(): Command {
       'control-plane role: etcd, kube-apiserver, kube-controller-manager, kube-scheduler',
     )
     .option('--labels <selector>', 'nodes matching this label selector')
+    .option('--leader', 'only the current leader of --role kube-controller-manager or kube-scheduler')
     .option('--count <n>', 'at most this many of the selected targets', wholeNumber)
     .option('--percent <p>', 'this percentage of the selected targets', wholeNumber)
     .option('--spec <json>', 'fault spec as JSON, e.g. {"replaceAfterSeconds":30}')

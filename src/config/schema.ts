@@ -136,7 +136,7 @@ export const configSchema = z.strictObject({
   run: z
     .strictObject({
       suites: z
-        .array(z.enum(['smoke', 'conformance']))
+        .array(z.enum(['smoke', 'conformance', 'chaos']))
         .min(1)
         .default(['smoke']),
       out: z.string().min(1).default('reports/out'),

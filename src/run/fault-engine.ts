@@ -1,5 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { type AnyFault, describeTarget, type FaultContext, type FaultTarget } from '../../faults/fault.ts';
+import { writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import {
+  type AnyFault,
+  describeTarget,
+  type FaultContext,
+  type FaultTarget,
+  type Measurements,
+} from '../../faults/fault.ts';
 import { faultByKind } from '../../faults/registry.ts';
 import { ConfigError } from '../errors.ts';
 import { appendTo, type IntentEntry, type Ledger, pendingLedgers } from '../ledger/ledger.ts';
@@ -10,6 +18,9 @@ export interface Injection {
   id: string;
   fault: string;
   target: string;
+  /** What the fault measured while applying, if anything; also written to measurementsFile in the run dir. */
+  measurements?: Measurements;
+  measurementsFile?: string;
   revert(): Promise<void>;
 }
 
@@ -50,8 +61,18 @@ export async function inject(
     description: fault.describe(spec, target),
   });
   crashPoint('after-intent');
-  await fault.apply(o.ctx, spec, target, undo);
+  let measured: Measurements | undefined;
+  try {
+    measured = (await fault.apply(o.ctx, spec, target, undo)) ?? undefined;
+  } catch (error) {
+    // A failed apply may have changed part of the cluster (etcd half filled): undo it now, not at the next
+    // recover. If that revert fails too, the intent stays pending in the ledger for `gauntlet recover`.
+    await revertIntent(o.ctx, o.ledger.file, { id, fault: fault.kind, undo }).catch(() => undefined);
+    throw error;
+  }
   crashPoint('after-apply');
+  const measurementsFile = measured && join(dirname(o.ledger.file), `${fault.kind}-${id}.measurements.json`);
+  if (measurementsFile) await writeFile(measurementsFile, JSON.stringify(measured, null, 2));
   await o.ledger.record({ type: 'applied', id, at: new Date().toISOString() });
   crashPoint('after-applied-record');
   let reverted: Promise<void> | undefined;
@@ -59,6 +80,8 @@ export async function inject(
     id,
     fault: fault.kind,
     target: describeTarget(target),
+    measurements: measured,
+    measurementsFile,
     revert: () => {
       reverted ??= revertIntent(o.ctx, o.ledger.file, { id, fault: fault.kind, undo });
       return reverted;

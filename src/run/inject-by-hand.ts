@@ -1,7 +1,7 @@
 import { join, resolve } from 'node:path';
 import type { FaultTarget } from '../../faults/fault.ts';
 import { faultByKind } from '../../faults/registry.ts';
-import { selectComponents, selectNodes, selectZones } from '../../faults/targets.ts';
+import { selectCluster, selectComponents, selectNodes, selectZones } from '../../faults/targets.ts';
 import type { InjectFlags } from '../cli/fault-command.ts';
 import { interruptSignal } from '../cli/interrupt.ts';
 import { ConfigError, ExitCode, GauntletError } from '../errors.ts';
@@ -31,6 +31,7 @@ export async function injectByHand(kind: string, flags: InjectFlags): Promise<vo
     zone: flags.zone,
     role: flags.role,
     labels: flags.labels,
+    leader: flags.leader,
     count: flags.count,
     percent: flags.percent,
   };
@@ -39,7 +40,9 @@ export async function injectByHand(kind: string, flags: InjectFlags): Promise<vo
       ? await selectNodes(ctx, selector)
       : fault.targets === 'zone'
         ? await selectZones(ctx, selector)
-        : selectComponents(ctx, selector);
+        : fault.targets === 'cluster'
+          ? selectCluster(ctx)
+          : await selectComponents(ctx, selector);
   if (targets.length === 0) throw new ConfigError('no targets selected');
 
   if (flags.dryRun) {

@@ -5,7 +5,7 @@ import type { ProvisionedCluster } from '../../clusters/provisioned-cluster.ts';
 import { Interrupted, interruptSignal } from '../cli/interrupt.ts';
 import { configFromFlags } from '../cli/options.ts';
 import type { RunFlags } from '../cli/run-command.ts';
-import { ExitCode } from '../errors.ts';
+import { ExitCode, GauntletError } from '../errors.ts';
 import { progress } from '../log.ts';
 import { setRunContext } from './run-context.ts';
 import { runSuites, type SuiteOutcome } from './suites.ts';
@@ -32,6 +32,7 @@ export async function runJob(flags: RunFlags): Promise<void> {
       ? await attachLocalCluster(flags.cluster)
       : await provisionCluster(config, { progress: log, signal: interrupt.signal });
     if (interrupt.interrupted()) throw new Interrupted();
+    if (cluster.local && !cluster.owned) await recoverLeftoverFaults(cluster, log);
     setRunContext({ runId, config, cluster, outDir });
     log.step(`running suites: ${config.run.suites.join(', ')}`);
     outcome = await runSuites(config.run.suites, { grep: flags.grep });
@@ -70,4 +71,24 @@ export async function runJob(flags: RunFlags): Promise<void> {
     `${outcome.passed} passed, ${outcome.failed} failed, ${outcome.pending} pending; summary in ${join(outDir, 'summary.json')}`,
   );
   process.exitCode = outcome.failed > 0 ? ExitCode.CheckFailed : ExitCode.Passed;
+}
+
+/** A reused cluster may still carry faults of a harness that was killed: revert them before judging it. */
+async function recoverLeftoverFaults(
+  cluster: ProvisionedCluster,
+  log: ReturnType<typeof progress>,
+): Promise<void> {
+  const { kubeFromFile } = await import('../kube/client.ts');
+  const { recoverCluster, formatLeftovers } = await import('./fault-engine.ts');
+  const { localClusterKey } = await import('./fault-cluster.ts');
+  const ctx = { kube: kubeFromFile(cluster.kubeconfig), cluster };
+  const result = await recoverCluster(ctx, localClusterKey(cluster.local!.uid));
+  if (result.reverted.length > 0)
+    log.step(`reverted ${result.reverted.length} fault(s) left by an earlier run`);
+  if (result.failed.length > 0) {
+    throw new GauntletError(
+      `faults of an earlier run could not be reverted:\n${formatLeftovers(result.failed)}`,
+      ExitCode.RevertFailed,
+    );
+  }
 }

@@ -1,0 +1,95 @@
+import { writeFile } from 'node:fs/promises';
+import type { Transition } from '../../checks/check.ts';
+
+/** When a fault was on, for one target. Epoch milliseconds. */
+export interface FaultWindow {
+  fault: string;
+  target: string;
+  injectedAt: number;
+  revertedAt?: number;
+}
+
+/** One request of a continuous prober (API availability, a Service): latency and outcome. */
+export interface ProbeSample {
+  at: number;
+  latencyMs: number;
+  ok: boolean;
+  error?: string;
+}
+
+/** A named moment worth showing: "leader moved to ...", "replacement Ready". */
+export interface TimelineMark {
+  at: number;
+  what: string;
+}
+
+/**
+ * Everything one scenario observed, in one place and one clock (epoch ms): fault windows, every monitor
+ * transition, prober samples and marks. Saved as JSON in the run directory for reports and charts.
+ */
+export class Timeline {
+  readonly startedAt = Date.now();
+  readonly faults: FaultWindow[] = [];
+  readonly transitions: Transition[] = [];
+  readonly probes: Record<string, ProbeSample[]> = {};
+  readonly marks: TimelineMark[] = [];
+
+  constructor(readonly scenario: string) {}
+
+  faultOn(fault: string, target: string): FaultWindow {
+    const window = { fault, target, injectedAt: Date.now() };
+    this.faults.push(window);
+    return window;
+  }
+
+  faultOff(window: FaultWindow): void {
+    window.revertedAt ??= Date.now();
+  }
+
+  transition(t: Transition): void {
+    this.transitions.push(t);
+  }
+
+  mark(what: string, at = Date.now()): void {
+    this.marks.push({ at, what });
+  }
+
+  probeSeries(name: string): ProbeSample[] {
+    this.probes[name] ??= [];
+    return this.probes[name];
+  }
+
+  async save(file: string): Promise<void> {
+    const body = {
+      scenario: this.scenario,
+      startedAt: this.startedAt,
+      finishedAt: Date.now(),
+      faults: this.faults,
+      transitions: this.transitions,
+      probes: this.probes,
+      marks: this.marks,
+    };
+    await writeFile(file, `${JSON.stringify(body, null, 2)}\n`);
+  }
+}
+
+/** Share of successful samples in [from, to]; 1 when there were none. */
+export function availability(samples: ProbeSample[], from = 0, to = Number.POSITIVE_INFINITY): number {
+  const inWindow = samples.filter((s) => s.at >= from && s.at <= to);
+  return inWindow.length === 0 ? 1 : inWindow.filter((s) => s.ok).length / inWindow.length;
+}
+
+/** The longest run of consecutive failed samples, as the time from its first failure to the next success. */
+export function longestOutageMs(samples: ProbeSample[]): number {
+  let longest = 0;
+  let start: number | undefined;
+  for (const s of samples) {
+    if (!s.ok) start ??= s.at;
+    else if (start !== undefined) {
+      longest = Math.max(longest, s.at - start);
+      start = undefined;
+    }
+  }
+  if (start !== undefined) longest = Math.max(longest, (samples.at(-1)?.at ?? start) - start);
+  return longest;
+}

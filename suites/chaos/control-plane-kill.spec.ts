@@ -1,0 +1,134 @@
+import { CoordinationV1Api, type V1Lease } from '@kubernetes/client-node';
+import { expect } from 'chai';
+import { apiReady } from '../../clusters/local/api-readiness.ts';
+import { findLeader } from '../../clusters/local/leader.ts';
+import { watchUntil } from '../../src/kube/watch-until.ts';
+import { startApiProber } from '../../src/run/api-prober.ts';
+import { runContext } from '../../src/run/run-context.ts';
+import { availability, longestOutageMs } from '../../src/run/timeline.ts';
+import { Scenario } from './scenario.ts';
+
+/** How long a killed member stays down: the fault's duration, chosen, not a wait for anything. */
+const holdMs = 10_000;
+const hold = () => new Promise((r) => setTimeout(r, holdMs));
+
+/** Waits for /readyz at a URL; there is nothing to watch while an apiserver is down (100 ms polls). */
+async function apiBack(url: string, deadlineMs: number): Promise<number> {
+  const { cluster } = runContext();
+  const started = Date.now();
+  while (Date.now() - started < deadlineMs) {
+    if (await apiReady(url, cluster.local!.dir, 1000)) return Date.now();
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`the API did not answer /readyz within ${deadlineMs / 1000} s of the revert`);
+}
+
+describe('[Chaos][ControlPlane] control-plane termination', () => {
+  before(function () {
+    if (!runContext().cluster.local) this.skip(); // control-plane processes exist only on the embedded cluster
+  });
+
+  it('with 3 apiservers, SIGKILL of one keeps API availability >= 99% through the endpoint', async function () {
+    const { cluster, kube } = runContext();
+    if (!cluster.local!.config.ha) {
+      this.test!.title += ' (skipped: the cluster has one apiserver; run with --ha)';
+      this.skip();
+    }
+    const scenario = await Scenario.open('apiserver-kill-ha');
+    const samples = scenario.timeline.probeSeries('api');
+    const prober = await startApiProber(kube, samples);
+    try {
+      const injection = await scenario.inject('control-plane-kill', {
+        kind: 'component',
+        id: 'kube-apiserver-0',
+        role: 'kube-apiserver',
+      });
+      await hold();
+      await scenario.revert(injection);
+      scenario.timeline.mark('kube-apiserver-0 ready again', await apiBack(cluster.local!.apiServers[0]!.url, 60_000));
+    } finally {
+      await prober.stop();
+      await scenario.finish();
+    }
+    const share = availability(samples);
+    expect(samples.length, 'prober samples').to.be.greaterThan(40);
+    expect(
+      share,
+      `API availability across the kill (${samples.filter((s) => !s.ok).length} of ${samples.length} requests failed)`,
+    ).to.be.at.least(0.99);
+  });
+
+  for (const role of ['kube-controller-manager', 'kube-scheduler'] as const) {
+    it(`with 2 ${role}s, SIGKILL of the leader moves leadership within the lease duration`, async function () {
+      const { cluster, kube } = runContext();
+      if (!cluster.local!.config.ha) {
+        this.test!.title += ' (skipped: one member only; run with --ha)';
+        this.skip();
+      }
+      const leases = kube.config.makeApiClient(CoordinationV1Api);
+      const before = await leases.readNamespacedLease({ name: role, namespace: 'kube-system' });
+      const leaseSeconds =
+        before.spec?.leaseDurationSeconds ?? cluster.local!.config.timings.leaderElectionLeaseSeconds;
+      const leader = await findLeader(cluster.local!, role);
+      const scenario = await Scenario.open(`${role}-leader-kill`);
+      try {
+        const killedAt = Date.now();
+        await scenario.inject('control-plane-kill', { kind: 'component', id: leader, role });
+        const fieldSelector = `metadata.name=${role}`;
+        // Bound: the old lease runs out (lease duration) and the standby's next retry (1 s) takes it.
+        const boundMs = (leaseSeconds + 1) * 1000 + 2000;
+        const moved = await watchUntil<V1Lease, V1Lease>(kube, {
+          list: () => leases.listNamespacedLease({ namespace: 'kube-system', fieldSelector }),
+          path: '/apis/coordination.k8s.io/v1/namespaces/kube-system/leases',
+          query: { fieldSelector },
+          done: ([lease]) =>
+            lease && lease.spec?.holderIdentity !== before.spec?.holderIdentity ? lease : undefined,
+          what: `the ${role} lease to move away from ${leader}`,
+          timeoutMs: boundMs,
+        });
+        const movedMs = Date.now() - killedAt;
+        scenario.timeline.mark(
+          `${role} leadership moved to ${moved.spec?.holderIdentity} after ${movedMs} ms`,
+        );
+        expect(movedMs, `leadership move (lease ${leaseSeconds} s)`).to.be.at.most(boundMs);
+      } finally {
+        await scenario.finish();
+      }
+    });
+  }
+
+  it('with 1 apiserver, SIGKILL causes downtime that is measured, and existing endpoints are kept', async function () {
+    const { cluster, kube } = runContext();
+    if (cluster.local!.config.ha) {
+      this.test!.title += ' (skipped: the cluster is HA)';
+      this.skip();
+    }
+    const slicesBefore = await kube.core.listNamespacedEndpoints({ namespace: 'default' });
+    const scenario = await Scenario.open('apiserver-kill-single');
+    const samples = scenario.timeline.probeSeries('api');
+    const prober = await startApiProber(kube, samples);
+    let back = 0;
+    try {
+      const injection = await scenario.inject('control-plane-kill', {
+        kind: 'component',
+        id: 'kube-apiserver-0',
+        role: 'kube-apiserver',
+      });
+      await hold();
+      await scenario.revert(injection);
+      back = await apiBack(cluster.local!.endpoint, 60_000);
+      scenario.timeline.mark('API answering again', back);
+    } finally {
+      await prober.stop();
+      await scenario.finish();
+    }
+    const downtime = longestOutageMs(samples);
+    scenario.timeline.mark(`downtime ${downtime} ms`);
+    expect(downtime, 'a single apiserver killed for 5 s means downtime').to.be.at.least(holdMs - 500);
+    const slicesAfter = await kube.core.listNamespacedEndpoints({ namespace: 'default' });
+    expect(
+      slicesAfter.items.map((e) => e.subsets),
+      'the kubernetes Service keeps its endpoints',
+    ).to.deep.equal(slicesBefore.items.map((e) => e.subsets));
+  });
+});

@@ -1,0 +1,75 @@
+import { join } from 'node:path';
+import type { FaultContext, FaultTarget } from '../../faults/fault.ts';
+import { faultByKind } from '../../faults/registry.ts';
+import { Ledger } from '../../src/ledger/ledger.ts';
+import { localClusterKey } from '../../src/run/fault-cluster.ts';
+import { type Injection, inject, parseSpec } from '../../src/run/fault-engine.ts';
+import { type RunContext, runContext } from '../../src/run/run-context.ts';
+import { type FaultWindow, Timeline } from '../../src/run/timeline.ts';
+
+/**
+ * One chaos scenario's plumbing: a timeline, the run's ledger, and faults injected through the engine (journaled
+ * first) with their windows recorded. finish() reverts whatever is still injected and saves the timeline as
+ * <run dir>/timelines/<scenario>.json; call it from an after() hook so it runs on failure too.
+ */
+export class Scenario {
+  readonly timeline: Timeline;
+  private readonly injected: { injection: Injection; window: FaultWindow }[] = [];
+
+  private constructor(
+    readonly name: string,
+    readonly run: RunContext,
+    private readonly ledger: Ledger,
+  ) {
+    this.timeline = new Timeline(name);
+  }
+
+  static async open(name: string): Promise<Scenario> {
+    const run = runContext();
+    const key = run.cluster.local ? localClusterKey(run.cluster.local.uid) : `existing-${run.cluster.name}`;
+    const ledger = await Ledger.open(run.outDir, key, `${run.runId}-${name}`);
+    return new Scenario(name, run, ledger);
+  }
+
+  get ctx(): FaultContext {
+    return { kube: this.run.kube, cluster: this.run.cluster };
+  }
+
+  async inject(
+    kind: string,
+    target: FaultTarget,
+    rawSpec: unknown = {},
+    maxDurationMs = 120_000,
+  ): Promise<Injection> {
+    const fault = faultByKind(kind);
+    const spec = parseSpec(fault, rawSpec);
+    const injection = await inject(fault, target, spec, {
+      ctx: this.ctx,
+      ledger: this.ledger,
+      maxDurationMs,
+    });
+    const window = this.timeline.faultOn(kind, injection.target);
+    this.injected.push({ injection, window });
+    return injection;
+  }
+
+  async revert(injection: Injection): Promise<void> {
+    const entry = this.injected.find((i) => i.injection === injection);
+    await injection.revert();
+    if (entry) this.timeline.faultOff(entry.window);
+  }
+
+  async finish(): Promise<string> {
+    for (const { injection, window } of [...this.injected].reverse()) {
+      await injection.revert();
+      this.timeline.faultOff(window);
+    }
+    await this.ledger.closeIfClean();
+    const { mkdir } = await import('node:fs/promises');
+    const dir = join(this.run.outDir, 'timelines');
+    await mkdir(dir, { recursive: true });
+    const file = join(dir, `${this.name}.json`);
+    await this.timeline.save(file);
+    return file;
+  }
+}
