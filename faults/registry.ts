@@ -2,12 +2,14 @@ import { ConfigError } from '../src/errors.ts';
 import type { AnyFault } from './fault.ts';
 import { controlPlaneKill } from './local/control-plane-kill.ts';
 import { etcdPressure } from './local/etcd-pressure.ts';
+import { runtimeHang } from './local/runtime-hang.ts';
 import { zoneLoss } from './local/zone-loss.ts';
 
 /** Every fault by kind. A new fault is one module and one line here. */
 export const faults: Record<string, AnyFault> = {
   [zoneLoss.kind]: zoneLoss,
   [controlPlaneKill.kind]: controlPlaneKill,
+  [runtimeHang.kind]: runtimeHang,
   [etcdPressure.kind]: etcdPressure,
 };
 

@@ -218,6 +218,8 @@ export const etcdPressure: Fault<Spec, Undo> = {
 };
 
 const isNotFound = (error: unknown) => (error as { code?: number }).code === 404;
+/** 409 on a namespace delete: it is already terminating (a repeated revert). */
+const isTerminating = (error: unknown) => (error as { code?: number }).code === 409;
 
 /** Deletes the filler objects one by one: a delete-only transaction is what etcd still accepts under NOSPACE. */
 async function deleteFiller(kube: Kube, undo: Undo): Promise<void> {
@@ -244,7 +246,7 @@ async function deleteNamespaceOnceWritable(kube: Kube, namespace: string): Promi
       await kube.core.deleteNamespace({ name: namespace });
       return;
     } catch (error) {
-      if (isNotFound(error)) return;
+      if (isNotFound(error) || isTerminating(error)) return;
       if (Date.now() > deadline)
         throw new InfrastructureError(
           `etcd-pressure: the API still refuses writes ${writableTimeoutMs / 1000} s after the alarm was disarmed (delete namespace ${namespace}: ${apiErrorMessage(error)})`,

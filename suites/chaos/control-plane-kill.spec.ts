@@ -45,7 +45,10 @@ describe('[Chaos][ControlPlane] control-plane termination', () => {
       });
       await hold();
       await scenario.revert(injection);
-      scenario.timeline.mark('kube-apiserver-0 ready again', await apiBack(cluster.local!.apiServers[0]!.url, 60_000));
+      scenario.timeline.mark(
+        'kube-apiserver-0 ready again',
+        await apiBack(cluster.local!.apiServers[0]!.url, 60_000),
+      );
     } finally {
       await prober.stop();
       await scenario.finish();

@@ -1,0 +1,12 @@
+import { kubeFromFile } from '../src/kube/client.ts';
+import { fillEtcd } from '../faults/local/etcd-filler.ts';
+const kube = kubeFromFile('/tmp/ep/state/clusters/ep/kubeconfig');
+await kube.core.createNamespace({ body: { metadata: { name: 'del-x' } } }).catch(() => {});
+await fillEtcd({ kube, namespace: 'del-x', labels: { a: 'b' }, objectKind: 'configmap', objectSizeBytes: 512 * 1024, writesPerSecond: 50, maxInFlight: 4, deadlineMs: 4000 });
+let t = Date.now();
+const l = await kube.core.listNamespacedConfigMap({ namespace: 'del-x', labelSelector: 'a=b' });
+console.log('list', l.items.length, Date.now() - t); t = Date.now();
+const names = l.items.map((i) => i.metadata!.name!);
+for (let i = 0; i < names.length; i += 8) await Promise.all(names.slice(i, i + 8).map((name) => kube.core.deleteNamespacedConfigMap({ namespace: 'del-x', name })));
+console.log('parallel delete', Date.now() - t);
+await kube.core.deleteNamespace({ name: 'del-x' });
