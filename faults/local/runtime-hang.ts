@@ -56,8 +56,9 @@ async function markNode(kube: Kube, name: string, value: string | null): Promise
 }
 
 /**
- * Sets (or removes) the marker on a pod, if it is still the pod that was journaled: the uid in the patch is a
- * precondition, so a pod deleted meanwhile (404) or replaced under the same name (409) is left alone.
+ * Sets (or removes) the marker on a pod, if it is still the pod that was journaled: the uid in the patch must
+ * match (it is immutable, so the API refuses it with 422 otherwise), so a pod deleted meanwhile (404) or
+ * replaced under the same name (422, or 409 from a precondition) is left alone.
  */
 async function markPod(kube: Kube, pod: MarkedPod, value: string | null): Promise<void> {
   await kube.core
@@ -70,7 +71,7 @@ async function markPod(kube: Kube, pod: MarkedPod, value: string | null): Promis
       mergePatch,
     )
     .catch((error: { code?: number }) => {
-      if (error.code !== 404 && error.code !== 409) throw error;
+      if (error.code !== 404 && error.code !== 409 && error.code !== 422) throw error;
     });
 }
 

@@ -35,7 +35,7 @@ export async function runJob(flags: RunFlags): Promise<void> {
     if (cluster.local && !cluster.owned) await recoverLeftoverFaults(cluster, log);
     setRunContext({ runId, config, cluster, outDir });
     log.step(`running suites: ${config.run.suites.join(', ')}`);
-    outcome = await runSuites(config.run.suites, { grep: flags.grep });
+    outcome = await runSuites(config.run.suites, { grep: flags.grep, junitFile: join(outDir, 'junit.xml') });
     if (interrupt.interrupted()) throw new Interrupted();
   } finally {
     interrupt.dispose();

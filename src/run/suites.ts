@@ -17,13 +17,24 @@ export interface SuiteOutcome {
   }[];
 }
 
+/** mocha takes one reporter: this one is two, the spec output for people and JUnit XML (mocha's xunit) for CI. */
+function specAndJUnit(file: string, suiteName: string) {
+  return class SpecAndJUnit extends Mocha.reporters.Base {
+    constructor(runner: Mocha.Runner, options: Mocha.MochaOptions) {
+      super(runner, options);
+      new Mocha.reporters.Spec(runner, options);
+      new Mocha.reporters.XUnit(runner, { ...options, reporterOptions: { output: file, suiteName } });
+    }
+  };
+}
+
 /** Runs the named suites (directories under suites/) in this process with mocha, reporting to stderr. */
 export async function runSuites(
   names: string[],
-  o: { grep?: string; timeoutMs?: number },
+  o: { grep?: string; timeoutMs?: number; junitFile?: string },
 ): Promise<SuiteOutcome> {
   const mocha = new Mocha({
-    reporter: 'spec',
+    reporter: o.junitFile ? specAndJUnit(o.junitFile, names.join('+')) : 'spec',
     timeout: o.timeoutMs ?? 120_000,
     ...(o.grep ? { grep: o.grep } : {}),
   });
