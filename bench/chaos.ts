@@ -41,7 +41,8 @@ async function runChaos(mode: 'single' | 'ha') {
       timelines[file.replace('.json', '')] = JSON.parse(await readFile(join(dir, file), 'utf8'));
     const scenarios: Record<string, { ms: number; passed: number; failed: number; skipped: number }> = {};
     for (const t of summary.tests) {
-      const s = (scenarios[t.suite] ??= { ms: 0, passed: 0, failed: 0, skipped: 0 });
+      scenarios[t.suite] ??= { ms: 0, passed: 0, failed: 0, skipped: 0 };
+      const s = scenarios[t.suite]!;
       s.ms += t.durationMs;
       if (t.state === 'passed') s.passed += 1;
       else if (t.state === 'failed') s.failed += 1;

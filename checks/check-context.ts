@@ -2,7 +2,10 @@ import type { RunContext } from '../src/run/run-context.ts';
 import { type CheckContext, checkLabel, runLabel } from './check.ts';
 
 /** Creates the check's namespace, labelled so the janitor can find it if the run dies. */
-export async function openCheckContext(run: Pick<RunContext, 'kube' | 'cluster' | 'runId'>, checkName: string): Promise<CheckContext> {
+export async function openCheckContext(
+  run: Pick<RunContext, 'kube' | 'cluster' | 'runId'>,
+  checkName: string,
+): Promise<CheckContext> {
   const labels = { [runLabel]: run.runId, [checkLabel]: checkName };
   const namespace = `gauntlet-${checkName}-${run.runId}`.slice(0, 63).replace(/-+$/, '');
   await run.kube.core.createNamespace({ body: { metadata: { name: namespace, labels } } });

@@ -50,6 +50,10 @@ export interface Check {
   tags: string[];
   setup(ctx: CheckContext): Promise<void>;
   assess(ctx: CheckContext, deadline: Deadline): Promise<CheckResult>;
-  monitor(ctx: CheckContext, signal: AbortSignal, emit: (t: Omit<Transition, 'check'>) => void): Promise<void>;
+  monitor(
+    ctx: CheckContext,
+    signal: AbortSignal,
+    emit: (t: Omit<Transition, 'check'>) => void,
+  ): Promise<void>;
   teardown(ctx: CheckContext): Promise<void>;
 }

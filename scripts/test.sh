@@ -13,6 +13,8 @@ npx biome check .
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 set +e
+# With no arguments, every test; otherwise the files or mocha flags given (npm test -- test/config.test.ts).
+if [ "$#" -eq 0 ]; then set -- "test/**/*.test.ts"; fi
 npx mocha "$@" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 set -e

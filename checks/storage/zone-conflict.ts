@@ -97,9 +97,10 @@ export const zoneConflict: Check = {
       const pv = await ctx.kube.core.readPersistentVolume({
         name: clusterScopedName(ctx, `only-in-${zones[0]}`),
       });
-      if (pv.status?.phase !== 'Available')
+      // Unbound is what matters (a volume the binder never saw is Pending rather than Available).
+      if (pv.spec?.claimRef || pv.status?.phase === 'Bound')
         throw new Unmet(
-          `PersistentVolume ${pv.metadata?.name} is ${pv.status?.phase}; expected it to stay Available (its zone has no consumer)`,
+          `PersistentVolume ${pv.metadata?.name} is ${pv.status?.phase} to ${pv.spec?.claimRef?.name}; expected it to stay unbound (no consumer can reach its zone)`,
         );
       return `unschedulable as expected; scheduler: "${message}"`;
     });

@@ -296,15 +296,29 @@ async function provision(
   const probeReplicas = Math.min(local.zones.length, nodes.length);
   await ensureProbeDeployment(kube, probeReplicas);
   await waitForNodesReady(kube, name, nodes.length, deadlines.nodesMs, o.signal);
-  progress.step(`${nodes.length} nodes Ready; waiting for the probe Deployment`);
-  if (local.components['kube-scheduler'].enabled && local.components['kube-controller-manager'].enabled) {
+  if (probeCanRollOut(local)) {
+    progress.step(`${nodes.length} nodes Ready; waiting for the probe Deployment`);
     await waitForProbeAvailable(kube, probeReplicas, deadlines.probeMs, o.signal);
   } else {
-    progress.step('probe Deployment not awaited: the scheduler or controller manager is disabled on purpose');
+    progress.step(
+      `${nodes.length} nodes Ready; probe Deployment not awaited: a controller it needs is disabled on purpose`,
+    );
   }
   spec.readyAt = new Date().toISOString();
   await writeSpec(spec);
   return spec;
+}
+
+/** False for a cluster broken on purpose (no scheduler, no controller manager, no Deployment/ReplicaSet controller). */
+function probeCanRollOut(local: GauntletConfig['cluster']['local']): boolean {
+  const disabledControllers = local.components['kube-controller-manager'].extraArgs
+    .filter((a) => a.startsWith('--controllers='))
+    .flatMap((a) => a.slice('--controllers='.length).split(','));
+  return (
+    local.components['kube-scheduler'].enabled &&
+    local.components['kube-controller-manager'].enabled &&
+    !disabledControllers.some((c) => c === '-deployment-controller' || c === '-replicaset-controller')
+  );
 }
 
 async function writeSpec(spec: LocalClusterSpec): Promise<void> {

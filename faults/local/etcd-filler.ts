@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { InfrastructureError } from '../../src/errors.ts';
 import { apiErrorMessage } from '../../src/kube/api-error.ts';
 import type { Kube } from '../../src/kube/client.ts';
 
@@ -106,4 +107,61 @@ export function latencyPercentiles(samples: WriteSample[]) {
   if (sorted.length === 0) return undefined;
   const at = (p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
   return { count: sorted.length, p50: at(50), p90: at(90), p99: at(99), max: sorted.at(-1)! };
+}
+
+/** A page of filler objects to delete at once: small enough for one response, big enough to go fast. */
+const deletePageSize = 10;
+/** The whole deletion gives up after this (a 2 GiB filler of 512 KiB objects is ~4000 deletes). */
+const deleteTimeoutMs = 300_000;
+/** After a round with errors (API restarting, timeouts), the next round waits this long. */
+const deleteRetryIntervalMs = 500;
+
+/**
+ * Deletes the filler objects in pages, each page's objects in parallel, until a list finds none. Each delete
+ * is a delete-only etcd transaction, which etcd still accepts under NOSPACE. Not one DeleteCollection:
+ * its response carries every deleted object (the whole filler), which a busy apiserver may cut short.
+ * Harmless when the namespace or the objects are already gone.
+ */
+export async function deleteFiller(
+  kube: Kube,
+  namespace: string,
+  labelSelector: string,
+  objectKind: FillOptions['objectKind'],
+): Promise<void> {
+  const deadline = Date.now() + deleteTimeoutMs;
+  let lastError: string | undefined;
+  const notFound = (error: unknown) => (error as { code?: number }).code === 404;
+  for (;;) {
+    if (Date.now() > deadline)
+      throw new InfrastructureError(
+        `could not delete the etcd filler ${objectKind}s in ${namespace} (${labelSelector}) within ${deleteTimeoutMs / 1000} s: ${lastError}`,
+      );
+    const args = { namespace, labelSelector, limit: deletePageSize };
+    let names: string[];
+    try {
+      const page =
+        objectKind === 'secret'
+          ? await kube.core.listNamespacedSecret(args)
+          : await kube.core.listNamespacedConfigMap(args);
+      names = page.items.map((o) => o.metadata!.name!);
+    } catch (error) {
+      if (notFound(error)) return;
+      lastError = `list: ${apiErrorMessage(error)}`;
+      await new Promise((r) => setTimeout(r, deleteRetryIntervalMs));
+      continue;
+    }
+    if (names.length === 0) return;
+    const results = await Promise.allSettled(
+      names.map((name) =>
+        objectKind === 'secret'
+          ? kube.core.deleteNamespacedSecret({ namespace, name })
+          : kube.core.deleteNamespacedConfigMap({ namespace, name }),
+      ),
+    );
+    const failed = results.filter((r) => r.status === 'rejected' && !notFound(r.reason));
+    if (failed.length > 0) {
+      lastError = `delete: ${apiErrorMessage((failed[0] as PromiseRejectedResult).reason)}`;
+      await new Promise((r) => setTimeout(r, deleteRetryIntervalMs));
+    }
+  }
 }

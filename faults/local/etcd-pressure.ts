@@ -10,7 +10,7 @@ import type { Kube } from '../../src/kube/client.ts';
 import { watchUntil } from '../../src/kube/watch-until.ts';
 import { resolveTool } from '../../src/tools/index.ts';
 import type { Fault } from '../fault.ts';
-import { fillEtcd, latencyPercentiles, type WriteSample } from './etcd-filler.ts';
+import { deleteFiller, fillEtcd, latencyPercentiles, type WriteSample } from './etcd-filler.ts';
 
 const KiB = 1024;
 
@@ -201,7 +201,7 @@ export const etcdPressure: Fault<Spec, Undo> = {
 
   async revert(ctx, undo) {
     const etcd = await etcdctlFor(undo.etcd);
-    await deleteFiller(ctx.kube, undo);
+    await deleteFiller(ctx.kube, undo.namespace, undo.labelSelector, undo.objectKind);
     await reclaimSpace(etcd, undo.etcd.endpoints);
     await restartExited(undo.clusterDir, undo.components);
     await deleteNamespaceOnceWritable(ctx.kube, undo.namespace);
@@ -220,20 +220,6 @@ export const etcdPressure: Fault<Spec, Undo> = {
 const isNotFound = (error: unknown) => (error as { code?: number }).code === 404;
 /** 409 on a namespace delete: it is already terminating (a repeated revert). */
 const isTerminating = (error: unknown) => (error as { code?: number }).code === 409;
-
-/** Deletes the filler objects one by one: a delete-only transaction is what etcd still accepts under NOSPACE. */
-async function deleteFiller(kube: Kube, undo: Undo): Promise<void> {
-  const args = { namespace: undo.namespace, labelSelector: undo.labelSelector };
-  try {
-    if (undo.objectKind === 'secret') await kube.core.deleteCollectionNamespacedSecret(args);
-    else await kube.core.deleteCollectionNamespacedConfigMap(args);
-  } catch (error) {
-    if (isNotFound(error)) return;
-    throw new InfrastructureError(
-      `etcd-pressure: could not delete the filler ${undo.objectKind}s in ${undo.namespace} (${undo.labelSelector}): ${apiErrorMessage(error)}`,
-    );
-  }
-}
 
 /**
  * Deleting the namespace is a write (it sets deletionTimestamp), so it fails until etcd takes writes again.

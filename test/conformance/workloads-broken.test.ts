@@ -116,14 +116,14 @@ describe('[Rollout] [Storage] [SelfHealing] checks on healthy and broken embedde
         ['rollback', 'rollback'],
       ] as const) {
         expect(verdicts[check]?.state, check).to.equal('failed');
-        expect(verdicts[check]?.error).to.match(
+        expect(verdicts[check]?.error, verdicts[check]?.error).to.match(
           new RegExp(
             `expected Deployment gauntlet-${check}-\\S+/${deployment} to complete its rollout .* within \\d+ s; after \\d+\\.\\d s: observedGeneration 0/1, 0 updated`,
           ),
         );
       }
       expect(verdicts['progress-deadline']?.state).to.equal('failed');
-      expect(verdicts['progress-deadline']?.error).to.match(
+      expect(verdicts['progress-deadline']?.error, verdicts['progress-deadline']?.error).to.match(
         /expected Deployment gauntlet-progress-deadline-\S+\/stuck \(pods unschedulable\) to report Progressing=False reason ProgressDeadlineExceeded \(progressDeadlineSeconds=3\) within 8 s; after \d+\.\d s: observedGeneration 0\/1/,
       );
     });
@@ -143,11 +143,11 @@ describe('[Rollout] [Storage] [SelfHealing] checks on healthy and broken embedde
         expect(verdicts[ok]?.state, `${ok}: ${verdicts[ok]?.error}`).to.equal('passed');
       const failed = (check: string, pattern: RegExp) => {
         expect(verdicts[check]?.state, check).to.equal('failed');
-        expect(verdicts[check]?.error).to.match(pattern);
+        expect(verdicts[check]?.error, verdicts[check]?.error).to.match(pattern);
       };
       failed(
         'static-binding',
-        /expected claims gauntlet-static-binding-\S+\/rwo-1gi, \S+\/rwx-2gi to be Bound to matching static volumes of class \S+ within \d+ s; after \d+\.\d s: rwo-1gi=Pending/,
+        /expected claims gauntlet-static-binding-\S+\/rwo-1gi, \S+\/rwx-2gi to be Bound to matching static volumes of class \S+ within \d+ s; after \d+\.\d s: .*rwo-1gi=Pending/,
       );
       failed(
         'wait-for-first-consumer',
@@ -184,7 +184,7 @@ describe('[Rollout] [Storage] [SelfHealing] checks on healthy and broken embedde
         expect(verdicts[ok]?.state, `${ok}: ${verdicts[ok]?.error}`).to.equal('passed');
       const failed = (check: string, pattern: RegExp) => {
         expect(verdicts[check]?.state, check).to.equal('failed');
-        expect(verdicts[check]?.error).to.match(pattern);
+        expect(verdicts[check]?.error, verdicts[check]?.error).to.match(pattern);
       };
       failed(
         'zone-conflict',
