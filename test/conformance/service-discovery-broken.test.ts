@@ -1,15 +1,6 @@
-import { readdir, readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { expect } from 'chai';
 import { ExitCode } from '../../src/errors.ts';
-import { gauntlet, isolatedStateDir } from '../helpers/cli.ts';
-
-interface Summary {
-  tests: { suite: string; title: string; state: 'passed' | 'failed' | 'pending'; error?: string }[];
-}
-
-/** The state of each [ServiceDiscovery] check in a run, by check name. */
-type Verdicts = Record<string, { state: string; error?: string }>;
+import { CheckClusters, controllersConfig as controllers } from '../helpers/check-clusters.ts';
 
 /**
  * The service-discovery checks against real embedded clusters: a healthy one passes them all, and clusters
@@ -17,45 +8,14 @@ type Verdicts = Record<string, { state: string; error?: string }>;
  * with a message naming the object and the expectation, while the unrelated checks still pass.
  */
 describe('[ServiceDiscovery] checks on healthy and broken embedded clusters', () => {
-  let env: Record<string, string>;
-  let state: string;
+  let clusters: CheckClusters;
 
   before(async () => {
-    state = await isolatedStateDir();
-    env = { GAUNTLET_STATE_DIR: state };
+    clusters = await CheckClusters.create();
   });
-
-  /** Brings up a small cluster (1 node per zone: three nodes) with the given config YAML, if any. */
-  async function up(name: string, config?: string): Promise<void> {
-    const args = ['cluster', 'up', '--name', name, '--nodes-per-zone', '1'];
-    if (config) {
-      const file = join(state, `${name}.yaml`);
-      await writeFile(file, `apiVersion: gauntlet.dev/v1alpha1\nkind: GauntletConfig\n${config}`);
-      args.push('--config', file);
-    }
-    const result = await gauntlet(args, env);
-    expect(result.exitCode, result.stderr).to.equal(0);
-  }
-
-  async function down(name: string): Promise<void> {
-    await gauntlet(['cluster', 'down', '--name', name], env);
-  }
-
-  async function runChecks(cluster: string, grep: string): Promise<{ exitCode: number; verdicts: Verdicts }> {
-    const out = join(state, `out-${cluster}`);
-    const run = await gauntlet(
-      ['run', '--cluster', cluster, '--suite', 'conformance', '--grep', grep, '--out', out],
-      env,
-    );
-    const [runDir] = await readdir(out);
-    const summary = JSON.parse(await readFile(join(out, runDir!, 'summary.json'), 'utf8')) as Summary;
-    const verdicts: Verdicts = {};
-    for (const t of summary.tests) {
-      const check = /^\[ServiceDiscovery\] (\S+)$/.exec(t.suite)?.[1];
-      if (check) verdicts[check] = { state: t.state, ...(t.error ? { error: t.error } : {}) };
-    }
-    return { exitCode: run.exitCode, verdicts };
-  }
+  const up = (name: string, config?: string) => clusters.up(name, config);
+  const down = (name: string) => clusters.down(name);
+  const runChecks = (cluster: string, grep: string) => clusters.runChecks(cluster, grep);
 
   describe('a healthy cluster', () => {
     before(() => up('sd-healthy'));
@@ -77,12 +37,7 @@ describe('[ServiceDiscovery] checks on healthy and broken embedded clusters', ()
   });
 
   describe('the EndpointSlice controller disabled', () => {
-    before(() =>
-      up(
-        'sd-no-slices',
-        'cluster:\n  local:\n    components:\n      kube-controller-manager:\n        extraArgs: ["--controllers=*,-endpointslice-controller"]\n',
-      ),
-    );
+    before(() => up('sd-no-slices', controllers('*,-endpointslice-controller')));
     after(() => down('sd-no-slices'));
 
     it('fails endpoint-slices naming the Service and the pods it misses; cluster-ip and service DNS still pass', async () => {

@@ -1,15 +1,6 @@
-import { readdir, readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { expect } from 'chai';
 import { ExitCode } from '../../src/errors.ts';
-import { gauntlet, isolatedStateDir } from '../helpers/cli.ts';
-
-interface Summary {
-  tests: { suite: string; title: string; state: 'passed' | 'failed' | 'pending'; error?: string }[];
-}
-
-/** The state of each check in a run, by check name (tags stripped). */
-type Verdicts = Record<string, { state: string; error?: string }>;
+import { CheckClusters, controllersConfig as controllers } from '../helpers/check-clusters.ts';
 
 /** A `gauntlet run` of a few checks can take a while on a broken cluster: every failing check waits its bound. */
 const runTimeoutMs = 300_000;
@@ -22,49 +13,14 @@ const runTimeoutMs = 300_000;
  */
 describe('[Rollout] [Storage] [SelfHealing] checks on healthy and broken embedded clusters', function () {
   this.timeout(runTimeoutMs + 60_000);
-  let env: Record<string, string>;
-  let state: string;
+  let clusters: CheckClusters;
 
   before(async () => {
-    state = await isolatedStateDir();
-    env = { GAUNTLET_STATE_DIR: state };
+    clusters = await CheckClusters.create();
   });
-
-  /** A small cluster (one node per zone) with the given config YAML, if any. */
-  async function up(name: string, config?: string): Promise<void> {
-    const args = ['cluster', 'up', '--name', name, '--nodes-per-zone', '1'];
-    if (config) {
-      const file = join(state, `${name}.yaml`);
-      await writeFile(file, `apiVersion: gauntlet.dev/v1alpha1\nkind: GauntletConfig\n${config}`);
-      args.push('--config', file);
-    }
-    const result = await gauntlet(args, env);
-    expect(result.exitCode, result.stderr).to.equal(0);
-  }
-
-  async function down(name: string): Promise<void> {
-    await gauntlet(['cluster', 'down', '--name', name], env);
-  }
-
-  async function runChecks(cluster: string, grep: string): Promise<{ exitCode: number; verdicts: Verdicts }> {
-    const out = join(state, `out-${cluster}`);
-    const run = await gauntlet(
-      ['run', '--cluster', cluster, '--suite', 'conformance', '--grep', grep, '--out', out],
-      env,
-      runTimeoutMs,
-    );
-    const [runDir] = await readdir(out);
-    const summary = JSON.parse(await readFile(join(out, runDir!, 'summary.json'), 'utf8')) as Summary;
-    const verdicts: Verdicts = {};
-    for (const t of summary.tests) {
-      const check = /^(?:\[\w+\] )+(\S+)$/.exec(t.suite)?.[1];
-      if (check) verdicts[check] = { state: t.state, ...(t.error ? { error: t.error } : {}) };
-    }
-    return { exitCode: run.exitCode, verdicts };
-  }
-
-  const controllers = (flag: string) =>
-    `cluster:\n  local:\n    components:\n      kube-controller-manager:\n        extraArgs: ["--controllers=${flag}"]\n`;
+  const up = (name: string, config?: string) => clusters.up(name, config);
+  const down = (name: string) => clusters.down(name);
+  const runChecks = (cluster: string, grep: string) => clusters.runChecks(cluster, grep, runTimeoutMs);
 
   describe('a healthy cluster', () => {
     before(() => up('wl-healthy'));
