@@ -2,6 +2,7 @@ import { ConfigError } from '../src/errors.ts';
 import type { AnyFault } from './fault.ts';
 import { controlPlaneKill } from './local/control-plane-kill.ts';
 import { etcdPressure } from './local/etcd-pressure.ts';
+import { etcdSlowMember } from './local/etcd-slow-member.ts';
 import { runtimeHang } from './local/runtime-hang.ts';
 import { zoneLoss } from './local/zone-loss.ts';
 
@@ -11,6 +12,7 @@ export const faults: Record<string, AnyFault> = {
   [controlPlaneKill.kind]: controlPlaneKill,
   [runtimeHang.kind]: runtimeHang,
   [etcdPressure.kind]: etcdPressure,
+  [etcdSlowMember.kind]: etcdSlowMember,
 };
 
 export function faultByKind(kind: string): AnyFault {

@@ -302,6 +302,38 @@ describe('runtime-hang fault: NotReady with the kubelet wording, Lease renewed, 
     await untilNode(kube, node, 'without not-ready taints', (n) => notReadyTaints(n).length === 0, 30_000);
   });
 
+  // Where this fault's revert must be harmless: an intent whose apply never ran, a half-done hold, and a revert
+  // that ran but was not recorded (so recover reverts it a second time).
+  for (const point of ['after-intent', 'after-apply', 'after-revert']) {
+    it(`SIGKILLed at ${point}: recover leaves the node Ready and no marker behind`, async () => {
+      const node = nodeOf(0);
+      const killed = await gauntlet(inject(['--names', node, '--for', '0']), {
+        ...env,
+        GAUNTLET_CRASH_AT: point,
+      });
+      expect(
+        killed.exitCode,
+        `the harness should have been SIGKILLed at ${point}\n${killed.stderr}`,
+      ).to.not.equal(0);
+      const recover = await gauntlet(['recover', '--cluster', cluster], env);
+      expect(recover.exitCode, recover.stderr).to.equal(0);
+      expect(recover.stdout).to.contain(`reverted runtime-hang on node/${node}`);
+      await untilNode(
+        kube,
+        node,
+        'Ready and unmarked',
+        (n) => ready(n)?.status === 'True' && !n.metadata?.annotations?.[marker],
+        30_000,
+      );
+      const marked = (
+        await kube.core.listPodForAllNamespaces({ fieldSelector: `spec.nodeName=${node}` })
+      ).items
+        .filter((p) => p.metadata?.annotations?.[marker])
+        .map((p) => p.metadata?.name);
+      expect(marked).to.deep.equal([]);
+    });
+  }
+
   it('leaves no marker behind and every node Ready', async () => {
     const { nodes, pods } = await snapshot();
     expect(nodes.filter((n) => n.annotations?.[marker]).map((n) => n.name)).to.deep.equal([]);

@@ -1,0 +1,216 @@
+import {
+  CoordinationV1Api,
+  DiscoveryV1Api,
+  type V1EndpointSlice,
+  type V1Lease,
+  type V1Node,
+  type V1Pod,
+} from '@kubernetes/client-node';
+import { expect } from 'chai';
+import type { CheckContext } from '../../checks/check.ts';
+import { closeCheckContext, openCheckContext } from '../../checks/check-context.ts';
+import { symptomMessage } from '../../faults/local/runtime-hang.ts';
+import { ResilientInformer } from '../../src/kube/informer.ts';
+import { watchUntil } from '../../src/kube/watch-until.ts';
+import { runContext } from '../../src/run/run-context.ts';
+import { Scenario } from './scenario.ts';
+
+const replicas = 3;
+/** The pods' not-ready toleration: 5 s, as latency-sensitive services set it (the cluster default is 30 s). */
+const tolerationSeconds = 5;
+const readyCondition = (node: V1Node) => node.status?.conditions?.find((c) => c.type === 'Ready');
+const readyEndpoints = (slices: readonly V1EndpointSlice[]) =>
+  slices.flatMap((s) => s.endpoints ?? []).filter((e) => e.conditions?.ready).length;
+
+/**
+ * "Docker hangs" (PLEG not healthy): the kubelet keeps its Lease but reports NotReady, and nothing on the node
+ * can start or finish terminating. Expected: the node is NotReady at once with the kubelet's wording, its pods
+ * are replaced elsewhere after their not-ready toleration, the Service never drops below replicas - 1 ready
+ * endpoints, and after the runtime recovers the node is Ready and nothing stays stuck.
+ */
+describe('[Chaos][Node] container runtime hang', () => {
+  let ctx: CheckContext;
+  let scenario: Scenario;
+  let node: string;
+  let endpoints: ResilientInformer<V1EndpointSlice>;
+  let fewestReady = Number.POSITIVE_INFINITY;
+
+  before(async function () {
+    const run = runContext();
+    if (!run.cluster.local) this.skip(); // the runtime is simulated by kwok on the embedded cluster
+    ctx = await openCheckContext(run, 'chaos-runtime');
+    const { kube, namespace, labels } = ctx;
+    const selector = { app: 'web' };
+    await kube.core.createNamespacedService({
+      namespace,
+      body: { metadata: { name: 'web', labels }, spec: { selector, ports: [{ port: 80, name: 'http' }] } },
+    });
+    await kube.apps.createNamespacedDeployment({
+      namespace,
+      body: {
+        metadata: { name: 'web', labels },
+        spec: {
+          replicas,
+          selector: { matchLabels: selector },
+          template: {
+            metadata: { labels: { ...labels, ...selector } },
+            spec: {
+              containers: [
+                {
+                  name: 'web',
+                  image: 'registry.k8s.io/pause:3.10',
+                  ports: [{ containerPort: 80, name: 'http' }],
+                },
+              ],
+              tolerations: [
+                {
+                  key: 'node.kubernetes.io/not-ready',
+                  operator: 'Exists',
+                  effect: 'NoExecute',
+                  tolerationSeconds,
+                },
+              ],
+              topologySpreadConstraints: [
+                {
+                  maxSkew: 1,
+                  topologyKey: 'kubernetes.io/hostname',
+                  whenUnsatisfiable: 'DoNotSchedule',
+                  labelSelector: { matchLabels: selector },
+                },
+              ],
+            },
+          },
+        },
+      },
+    });
+    const pods = await readyPods(replicas, 60_000);
+    node = pods[0]!.spec!.nodeName!;
+    const discovery = kube.config.makeApiClient(DiscoveryV1Api);
+    endpoints = new ResilientInformer<V1EndpointSlice>(kube, {
+      path: `/apis/discovery.k8s.io/v1/namespaces/${namespace}/endpointslices`,
+      list: () => discovery.listNamespacedEndpointSlice({ namespace }),
+    });
+    scenario = await Scenario.open('runtime-hang');
+  });
+
+  after(async () => {
+    endpoints?.stop();
+    if (scenario) await scenario.finish();
+    if (ctx) await closeCheckContext(ctx);
+  });
+
+  async function readyPods(count: number, timeoutMs: number, avoid?: string): Promise<V1Pod[]> {
+    const { kube, namespace } = ctx;
+    return watchUntil<V1Pod, V1Pod[]>(kube, {
+      list: () => kube.core.listNamespacedPod({ namespace, labelSelector: 'app=web' }),
+      path: `/api/v1/namespaces/${namespace}/pods`,
+      query: { labelSelector: 'app=web' },
+      done: (pods) => {
+        const ready = pods.filter(
+          (p) =>
+            !p.metadata?.deletionTimestamp &&
+            p.spec?.nodeName !== avoid &&
+            p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
+        );
+        return ready.length >= count ? ready : undefined;
+      },
+      what: `${count} ready web pods${avoid ? ` off ${avoid}` : ''}`,
+      progress: (pods) =>
+        pods
+          .map(
+            (p) =>
+              `${p.metadata?.name}@${p.spec?.nodeName}:${p.status?.phase}${p.metadata?.deletionTimestamp ? '(terminating)' : ''}`,
+          )
+          .join(', '),
+      timeoutMs,
+    });
+  }
+
+  it('the node reports NotReady with the kubelet wording while it keeps its Lease', async () => {
+    const { kube } = ctx;
+    await endpoints.start();
+    endpoints.on('change', () => {
+      const ready = readyEndpoints(endpoints.list());
+      if (ready < fewestReady) {
+        fewestReady = ready;
+        scenario.timeline.transition({
+          at: Date.now(),
+          observedAt: Date.now(),
+          check: 'web-endpoints',
+          ok: ready >= replicas - 1,
+          detail: `Service web has ${ready} ready endpoints`,
+        });
+      }
+    });
+    fewestReady = readyEndpoints(endpoints.list());
+    await scenario.inject('runtime-hang', { kind: 'node', name: node });
+    const injectedAt = Date.now();
+    const condition = await watchUntil<V1Node, NonNullable<ReturnType<typeof readyCondition>>>(kube, {
+      list: () => kube.core.listNode({ fieldSelector: `metadata.name=${node}` }),
+      path: '/api/v1/nodes',
+      query: { fieldSelector: `metadata.name=${node}` },
+      done: ([n]) => {
+        const c = n && readyCondition(n);
+        return c?.status === 'False' ? c : undefined;
+      },
+      what: `node ${node} to report NotReady`,
+      timeoutMs: 10_000,
+    });
+    scenario.timeline.mark(`node ${node} NotReady after ${Date.now() - injectedAt} ms: ${condition.message}`);
+    expect(condition.reason).to.equal('KubeletNotReady');
+    expect(condition.message).to.equal(symptomMessage['pleg-unhealthy']);
+    // The kubelet is alive: its Lease is renewed after the hang began (kwok renews every lease duration / 4).
+    const leases = kube.config.makeApiClient(CoordinationV1Api);
+    const fieldSelector = `metadata.name=${node}`;
+    await watchUntil<V1Lease, true>(kube, {
+      list: () => leases.listNamespacedLease({ namespace: 'kube-node-lease', fieldSelector }),
+      path: '/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases',
+      query: { fieldSelector },
+      done: ([lease]) =>
+        (lease?.spec?.renewTime && new Date(lease.spec.renewTime).getTime() > injectedAt) || undefined,
+      what: `the Lease of ${node} to be renewed during the hang`,
+      timeoutMs: runContext().cluster.local!.config.timings.nodeLeaseDurationSeconds * 1000,
+    });
+  });
+
+  it('its pods are replaced on other nodes after the not-ready toleration, with the Service never below replicas - 1', async () => {
+    const t = runContext().cluster.local!.config.timings;
+    const started = Date.now();
+    await readyPods(replicas, (tolerationSeconds + t.nodeMonitorPeriodSeconds + 20) * 1000, node);
+    scenario.timeline.mark(
+      `${replicas} web pods ready off ${node} ${Date.now() - started} ms after NotReady`,
+    );
+    expect(fewestReady, 'fewest ready endpoints of Service web during the hang').to.be.at.least(replicas - 1);
+  });
+
+  it('after the runtime recovers the node is Ready and nothing stays stuck', async () => {
+    const { kube, namespace } = ctx;
+    await scenario.finish();
+    await watchUntil<V1Node, true>(kube, {
+      list: () => kube.core.listNode({ fieldSelector: `metadata.name=${node}` }),
+      path: '/api/v1/nodes',
+      query: { fieldSelector: `metadata.name=${node}` },
+      done: ([n]) => (n && readyCondition(n)?.status === 'True') || undefined,
+      what: `node ${node} Ready again`,
+      timeoutMs: 30_000,
+    });
+    await watchUntil<V1Pod, true>(kube, {
+      list: () => kube.core.listNamespacedPod({ namespace, labelSelector: 'app=web' }),
+      path: `/api/v1/namespaces/${namespace}/pods`,
+      query: { labelSelector: 'app=web' },
+      done: (pods) =>
+        (pods.length === replicas &&
+          pods.every((p) => !p.metadata?.deletionTimestamp && p.status?.phase === 'Running')) ||
+        undefined,
+      what: `exactly ${replicas} Running web pods, none Terminating`,
+      progress: (pods) =>
+        pods
+          .map(
+            (p) =>
+              `${p.metadata?.name}:${p.status?.phase}${p.metadata?.deletionTimestamp ? '(terminating)' : ''}`,
+          )
+          .join(', '),
+      timeoutMs: 30_000,
+    });
+  });
+});
