@@ -36,26 +36,30 @@ async function gauntletOnce(nodes: number): Promise<Sample> {
   );
   const started = performance.now();
   let nodesReadyMs = 0;
-  const up = execa(
-    process.execPath,
-    [cli, 'cluster', 'up', '--name', 'bench', '--nodes-per-zone', String(nodes / 3)],
-    { env, reject: false },
-  );
+  const perZone = String(Math.ceil(nodes / 3));
+  const up = execa(process.execPath, [cli, 'cluster', 'up', '--name', 'bench', '--nodes-per-zone', perZone], {
+    env,
+    reject: false,
+  });
   up.stderr?.on('data', (chunk: Buffer) => {
     if (!nodesReadyMs && / nodes Ready/.test(chunk.toString())) nodesReadyMs = performance.now() - started;
   });
-  const result = await up;
-  const upReturnedMs = performance.now() - started;
-  if (result.exitCode !== 0) throw new Error(`gauntlet cluster up failed: ${result.stderr}`);
-  // Steady state for a few seconds after Ready counts too: memory grows as informers fill.
-  await new Promise((r) => setTimeout(r, 5000));
-  const { peakMiB } = await sampler.stop();
-  await execa(process.execPath, [cli, 'cluster', 'down', '--name', 'bench'], { env });
-  return {
-    nodesReadyMs: Math.round(nodesReadyMs),
-    upReturnedMs: Math.round(upReturnedMs),
-    peakRssMiB: peakMiB,
-  };
+  try {
+    const result = await up;
+    const upReturnedMs = performance.now() - started;
+    if (result.exitCode !== 0) throw new Error(`gauntlet cluster up failed: ${result.stderr}`);
+    // Steady state for a few seconds after Ready counts too: memory grows as informers fill.
+    await new Promise((r) => setTimeout(r, 5000));
+    const { peakMiB } = await sampler.stop();
+    return {
+      nodesReadyMs: Math.round(nodesReadyMs),
+      upReturnedMs: Math.round(upReturnedMs),
+      peakRssMiB: peakMiB,
+    };
+  } finally {
+    await sampler.stop();
+    await execa(process.execPath, [cli, 'cluster', 'down', '--name', 'bench'], { env, reject: false });
+  }
 }
 
 /** kwokctl with our binaries: create (waits for the control plane), scale nodes, watch until all Ready. */
@@ -65,25 +69,42 @@ async function kwokctlOnce(nodes: number, bins: Record<string, string>): Promise
   const env = { ...process.env, KWOK_WORKDIR: workdir };
   const sampler = peakSampler(() => rssOf((_pid, cmdline) => cmdline.includes(workdir)));
   const started = performance.now();
-  await execa(bins.kwokctl!, [
-    'create', 'cluster', '--name', 'bench', '--runtime', 'binary', '--kubeconfig', kubeconfig, '--wait', '120s',
-    '--kube-apiserver-binary', bins['kube-apiserver']!, '--kube-controller-manager-binary', bins['kube-controller-manager']!,
-    '--kube-scheduler-binary', bins['kube-scheduler']!, '--etcd-binary', bins.etcd!, '--kwok-controller-binary', bins.kwok!,
-  ], { env }); // biome-ignore format: flag/value pairs
-  await execa(bins.kwokctl!, ['scale', 'node', '--name', 'bench', '--replicas', String(nodes)], { env });
-  const kube = kubeFromFile(kubeconfig);
-  await watchUntil<V1Node, true>(kube, {
-    list: () => kube.core.listNode(),
-    path: '/api/v1/nodes',
-    done: (all) => all.filter(isNodeReady).length >= nodes || undefined,
-    what: `${nodes} kwokctl nodes Ready`,
-    timeoutMs: 300_000,
-  });
-  const nodesReadyMs = performance.now() - started;
-  await new Promise((r) => setTimeout(r, 5000));
-  const { peakMiB } = await sampler.stop();
-  await execa(bins.kwokctl!, ['delete', 'cluster', '--name', 'bench'], { env, reject: false });
-  return { nodesReadyMs: Math.round(nodesReadyMs), peakRssMiB: peakMiB };
+  const binaries = [
+    ['--kube-apiserver-binary', bins['kube-apiserver']!],
+    ['--kube-controller-manager-binary', bins['kube-controller-manager']!],
+    ['--kube-scheduler-binary', bins['kube-scheduler']!],
+    ['--etcd-binary', bins.etcd!],
+    ['--kwok-controller-binary', bins.kwok!],
+  ].flat();
+  try {
+    const create = [
+      'create',
+      'cluster',
+      '--name',
+      'bench',
+      '--runtime',
+      'binary',
+      '--kubeconfig',
+      kubeconfig,
+    ];
+    await execa(bins.kwokctl!, [...create, '--wait', '120s', ...binaries], { env });
+    await execa(bins.kwokctl!, ['scale', 'node', '--name', 'bench', '--replicas', String(nodes)], { env });
+    const kube = kubeFromFile(kubeconfig);
+    await watchUntil<V1Node, true>(kube, {
+      list: () => kube.core.listNode(),
+      path: '/api/v1/nodes',
+      done: (all) => all.filter(isNodeReady).length >= nodes || undefined,
+      what: `${nodes} kwokctl nodes Ready`,
+      timeoutMs: 300_000,
+    });
+    const nodesReadyMs = performance.now() - started;
+    await new Promise((r) => setTimeout(r, 5000));
+    const { peakMiB } = await sampler.stop();
+    return { nodesReadyMs: Math.round(nodesReadyMs), peakRssMiB: peakMiB };
+  } finally {
+    await sampler.stop();
+    await execa(bins.kwokctl!, ['delete', 'cluster', '--name', 'bench'], { env, reject: false });
+  }
 }
 
 const tools = await resolveTools([

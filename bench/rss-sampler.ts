@@ -36,6 +36,7 @@ export function peakSampler(sample: () => Promise<number>, intervalMs = 200) {
     }
   })();
   return {
+    /** Idempotent: a second call returns the same figures. */
     async stop() {
       running = false;
       await loop;

@@ -57,7 +57,7 @@ describe('fault engine: ledger, dry run, crash recovery', () => {
       n.spec?.taints,
     ]);
     const before = await componentStates(spec);
-    const zones = await inject(['zone-loss', '--dry-run']);
+    const zones = await inject(['zone-loss', '--all', '--dry-run']);
     expect(zones.exitCode, zones.stderr).to.equal(0);
     expect(zones.stdout)
       .to.contain('SIGSTOP the kwok playing zone us-east-1a')
@@ -89,6 +89,12 @@ describe('fault engine: ledger, dry run, crash recovery', () => {
     const noZone = await inject(['zone-loss', '--zone', 'mars-1a']);
     expect(noZone.exitCode).to.equal(ExitCode.Usage);
     expect(noZone.stderr).to.contain('target.zone');
+    const unscoped = await inject(['zone-loss']);
+    expect(unscoped.exitCode, 'every zone needs an explicit --all').to.equal(ExitCode.Usage);
+    expect(unscoped.stderr).to.contain('--all');
+    const wrongSelector = await inject(['zone-loss', '--names', 'kwok-us-east-1a-0']);
+    expect(wrongSelector.exitCode).to.equal(ExitCode.Usage);
+    expect(wrongSelector.stderr).to.contain('--names: not a selector for zone targets');
     expect(running(await componentStates(spec))).to.deep.equal(allComponents);
   });
 
@@ -115,7 +121,7 @@ describe('fault engine: ledger, dry run, crash recovery', () => {
   for (const point of points) {
     for (const nth of [1, 2, 3]) {
       it(`SIGKILLed at ${point} #${nth} of a 3-zone outage: recover leaves no fault behind`, async () => {
-        const killed = await inject(['zone-loss', '--for', '0'], { GAUNTLET_CRASH_AT: `${point}:${nth}` });
+        const killed = await inject(['zone-loss', '--all', '--for', '0'], { GAUNTLET_CRASH_AT: `${point}:${nth}` });
         expect(
           killed.exitCode,
           `the harness should have been killed at ${point}:${nth}\n${killed.stderr}`,

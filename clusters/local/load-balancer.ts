@@ -54,7 +54,14 @@ export function startLoadBalancer(
     }
     tried.add(backend);
     const upstream = connect(backend);
+    // Until connected, an error means this backend refused: pass it over for a while and try the next one.
+    const onConnectError = () => {
+      downUntil.set(backend, Date.now() + backendCooldownMs);
+      relay(client, tried);
+    };
+    upstream.once('error', onConnectError);
     upstream.once('connect', () => {
+      upstream.off('error', onConnectError);
       upstream.setNoDelay(true);
       client.pipe(upstream).pipe(client);
       upstream.on('error', () => client.destroy());
@@ -62,12 +69,6 @@ export function startLoadBalancer(
       upstream.on('close', () => client.destroy());
       client.on('close', () => upstream.destroy());
       client.resume();
-    });
-    upstream.once('error', () => {
-      if (upstream.connecting || !upstream.remoteAddress) {
-        downUntil.set(backend, Date.now() + backendCooldownMs);
-        relay(client, tried);
-      }
     });
   };
 

@@ -35,11 +35,14 @@ export async function waitForApi(
   dir: string,
   timeoutMs: number,
   signal?: AbortSignal,
+  supervisorExited?: () => boolean,
 ): Promise<void> {
   const pollIntervalMs = 100;
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (signal?.aborted) throw new InfrastructureError('interrupted while waiting for the API server');
+    if (supervisorExited?.())
+      throw new InfrastructureError("the cluster's supervisor exited before the API was ready");
     if (await apiReady(endpoint, dir)) return;
     const state = await readSupervisorState(dir);
     const crashLooping = state?.components.find(

@@ -81,7 +81,9 @@ export async function destroyLocalCluster(
       signal: AbortSignal.timeout(2000),
     }).catch(() => undefined);
   }
-  // The supervisor stops members in order within its own bounds; anything left after that is reaped.
+  // The supervisor stops members in order (agents first, etcd last) within its own bounds: let it, then reap
+  // whatever is left (everything, when the supervisor itself was gone).
+  if (supervisor) await processExit(supervisor.pid, 30_000);
   await killClusterProcesses(uid, 20_000);
   const left = await findClusterProcesses(uid);
   if (left.length > 0) {
@@ -150,9 +152,9 @@ export async function upLocalCluster(config: GauntletConfig, o: UpOptions): Prom
   await mkdir(join(dir, 'logs'), { recursive: true });
   await writeFile(join(dir, uidFile), uid); // first, so a crash from here on leaves reapable leftovers
   // Started now, it boots while certificates and configuration are written, and begins once cluster.json appears.
-  await startSupervisor(dir, uid);
+  const supervisorExited = await startSupervisor(dir, uid);
   try {
-    const spec = await provision(config, dir, uid, tools, o);
+    const spec = await provision(config, dir, uid, tools, { ...o, supervisorExited });
     return spec;
   } catch (error) {
     const tail = await supervisorLogTail(dir).catch(() => '');
@@ -171,7 +173,7 @@ async function provision(
   uid: string,
   tools: Partial<Record<ClusterBinary, ResolvedTool>> &
     Record<Exclude<ClusterBinary, 'coredns'>, ResolvedTool>,
-  o: UpOptions,
+  o: UpOptions & { supervisorExited: () => boolean },
 ): Promise<LocalClusterSpec> {
   const { name, local } = config.cluster;
   const { progress } = o;
@@ -287,7 +289,7 @@ async function provision(
   const nodes = simulatedNodes(name, local);
   const deadlines = upDeadlines(nodes.length);
   const kube = kubeFromFile(kubeconfig);
-  await waitForApi(endpoint, dir, deadlines.apiMs, o.signal);
+  await waitForApi(endpoint, dir, deadlines.apiMs, o.signal, o.supervisorExited);
   progress.step(
     `API healthy at ${endpoint}; creating ${nodes.length} nodes in zones ${local.zones.join(', ')}`,
   );
@@ -327,8 +329,22 @@ async function writeSpec(spec: LocalClusterSpec): Promise<void> {
   await rename(`${file}.tmp`, file);
 }
 
+/** Resolves when the process is gone or the bound passes; /proc has no exit notification for a non-child. */
+async function processExit(pid: number, timeoutMs: number): Promise<void> {
+  const pollIntervalMs = 100;
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      process.kill(pid, 0);
+    } catch {
+      return;
+    }
+    await new Promise((r) => setTimeout(r, pollIntervalMs));
+  }
+}
+
 /** Starts the supervisor in a new session, so it (and the cluster) survive this command's exit. */
-async function startSupervisor(dir: string, uid: string): Promise<void> {
+async function startSupervisor(dir: string, uid: string): Promise<() => boolean> {
   const log = await open(join(dir, 'logs', 'supervisor.log'), 'a');
   const child = spawn(process.execPath, [gauntletCli, 'internal', 'supervise', `--dir=${dir}`], {
     detached: true,
@@ -337,4 +353,10 @@ async function startSupervisor(dir: string, uid: string): Promise<void> {
   });
   child.unref();
   await log.close();
+  // libuv reaps it even unref'd, so 'exit' tells whether it died before the cluster came up.
+  let exited = false;
+  child.once('exit', () => {
+    exited = true;
+  });
+  return () => exited;
 }

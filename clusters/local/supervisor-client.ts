@@ -24,8 +24,14 @@ export function stopComponent(
   id: string,
   signal: NodeJS.Signals,
   hold = true,
+  replaceAfterMs?: number,
 ): Promise<ComponentState> {
-  return call(dir, 'POST', `/components/${id}/stop?signal=${signal}&hold=${hold}`) as Promise<ComponentState>;
+  const replace = replaceAfterMs === undefined ? '' : `&replaceAfterMs=${replaceAfterMs}`;
+  return call(
+    dir,
+    'POST',
+    `/components/${id}/stop?signal=${signal}&hold=${hold}${replace}`,
+  ) as Promise<ComponentState>;
 }
 
 /** SIGSTOP (pause) or SIGCONT (resume) a member; it keeps its connections, frozen. */

@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { closeSync, openSync, renameSync, writeFileSync } from 'node:fs';
-import { readFile, watch } from 'node:fs/promises';
+import { closeSync, openSync, renameSync, watch, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { basename, dirname, join } from 'node:path';
 import { clusterMarkerVariable } from '../../src/process/cluster-processes.ts';
@@ -33,31 +33,27 @@ const specTimeoutMs = 60_000;
 /** Resolves with the cluster spec once its file exists (it is written by rename, so it is whole). */
 async function waitForSpec(file: string, timeoutMs: number): Promise<LocalClusterSpec> {
   const read = async () => JSON.parse(await readFile(file, 'utf8')) as LocalClusterSpec;
-  const stop = new AbortController();
-  const timer = setTimeout(() => stop.abort(), timeoutMs);
-  // Watch first, then read: a file written in between is seen by one or the other.
-  const events = watch(dirname(file), { signal: stop.signal });
-  try {
-    try {
-      return await read();
-    } catch {
-      // not written yet
-    }
-    for await (const event of events) {
-      if (event.filename !== basename(file)) continue;
-      try {
-        return await read();
-      } catch {
-        // not complete yet; keep waiting
-      }
-    }
-  } catch (error) {
-    if (!stop.signal.aborted) throw error;
-  } finally {
-    clearTimeout(timer);
-    stop.abort();
-  }
-  throw new Error(`${file} did not appear within ${timeoutMs / 1000} s`);
+  return new Promise((resolve, reject) => {
+    let settled = false;
+    const settle = (spec?: LocalClusterSpec, error?: Error) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      watcher.close();
+      if (spec) resolve(spec);
+      else reject(error);
+    };
+    const tryRead = () => read().then(settle, () => undefined); // not there (or not whole) yet: keep waiting
+    // Watch first (the watcher exists once watch() returns), then read: a file written in between is seen by one of them.
+    const watcher = watch(dirname(file), (_event, name) => {
+      if (name === basename(file)) void tryRead();
+    });
+    const timer = setTimeout(
+      () => settle(undefined, new Error(`${file} did not appear within ${timeoutMs / 1000} s`)),
+      timeoutMs,
+    );
+    void tryRead();
+  });
 }
 
 interface Managed {
@@ -67,6 +63,8 @@ interface Managed {
   /** Set when someone asked for it to stay down (a fault, or shutdown): no restart then. */
   held: boolean;
   recentRestarts: number[];
+  /** A pending replacement of a killed member (stop with replaceAfterMs). */
+  replacement?: NodeJS.Timeout;
 }
 
 /** Restart delay grows with restarts in the last minute, as kubelet backs off a crash-looping static pod. */
@@ -191,19 +189,34 @@ export async function runSupervisor(dir: string): Promise<void> {
     if (resource !== 'components' || !m) return reply(404, { error: `no component ${id}` });
     if (req.method === 'POST' && action === 'stop') {
       const signal = (url.searchParams.get('signal') ?? 'SIGTERM') as NodeJS.Signals;
+      clearTimeout(m.replacement);
       await stop(m, signal, url.searchParams.get('hold') !== 'false');
+      // As an autoscaling group replaces a terminated instance: start it again after a delay, unless started first.
+      const replaceAfterMs = Number(url.searchParams.get('replaceAfterMs') ?? Number.NaN);
+      if (Number.isFinite(replaceAfterMs)) {
+        m.replacement = setTimeout(() => {
+          m.held = false;
+          if (!m.child && !shuttingDown) start(m);
+          persist();
+        }, replaceAfterMs);
+      }
       persist();
       return reply(200, m.state);
     }
     if (req.method === 'POST' && (action === 'pause' || action === 'resume')) {
       // SIGSTOP/SIGCONT: the process freezes with its connections open, as a hung or partitioned host does.
-      if (!m.child) return reply(409, { error: `${m.spec.id} is not running` });
+      // Not running: nothing is frozen (a restart starts it unpaused), so resume is done and pause is refused.
+      if (!m.child)
+        return action === 'resume'
+          ? reply(200, m.state)
+          : reply(409, { error: `${m.spec.id} is not running` });
       m.child.kill(action === 'pause' ? 'SIGSTOP' : 'SIGCONT');
       m.state = { ...m.state, status: action === 'pause' ? 'paused' : 'running' };
       persist();
       return reply(200, m.state);
     }
     if (req.method === 'POST' && action === 'start') {
+      clearTimeout(m.replacement);
       m.held = false;
       if (!m.child) start(m);
       persist();

@@ -37,14 +37,9 @@ export const controlPlaneKill: Fault<z.infer<typeof spec>, Undo> = {
     return { clusterDir: ctx.cluster.local.dir, component: target.id };
   },
   async apply(_ctx, s, _target, undo) {
-    await stopComponent(undo.clusterDir, undo.component, 'SIGKILL', true);
-    if (s.replaceAfterSeconds !== undefined) {
-      // The replacement is scheduled by the runner's timer; the ledger still reverts it if we die first.
-      setTimeout(
-        () => void startComponent(undo.clusterDir, undo.component).catch(() => undefined),
-        s.replaceAfterSeconds * 1000,
-      ).unref();
-    }
+    // The supervisor owns the replacement timer, so it outlives this process and a revert cancels it.
+    const replaceAfterMs = s.replaceAfterSeconds === undefined ? undefined : s.replaceAfterSeconds * 1000;
+    await stopComponent(undo.clusterDir, undo.component, 'SIGKILL', true, replaceAfterMs);
   },
   async revert(_ctx, undo) {
     await startComponent(undo.clusterDir, undo.component);

@@ -1,4 +1,4 @@
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { wholeNumber } from './options.ts';
 
 interface InjectFlags {
@@ -10,6 +10,7 @@ interface InjectFlags {
   role?: string;
   labels?: string;
   leader?: boolean;
+  all?: boolean;
   count?: number;
   percent?: number;
   spec?: string;
@@ -28,7 +29,7 @@ const clusterFlags = (command: Command) =>
 /** Seconds, as "90", "90s", "2m". */
 function duration(value: string): number {
   const m = /^(\d+)(s|m)?$/.exec(value);
-  if (!m) throw new Error(`expected a duration such as 30s or 2m, got "${value}"`);
+  if (!m) throw new InvalidArgumentError(`expected a duration such as 30s or 2m, got "${value}"`);
   return Number(m[1]) * (m[2] === 'm' ? 60 : 1);
 }
 
@@ -61,6 +62,7 @@ export function faultCommand(): Command {
     )
     .option('--labels <selector>', 'nodes matching this label selector')
     .option('--leader', 'only the current leader of --role kube-controller-manager or kube-scheduler')
+    .option('--all', 'every node or every zone (for zone-loss: the full-disruption case)')
     .option('--count <n>', 'at most this many of the selected targets', wholeNumber)
     .option('--percent <p>', 'this percentage of the selected targets', wholeNumber)
     .option('--spec <json>', 'fault spec as JSON, e.g. {"replaceAfterSeconds":30}')

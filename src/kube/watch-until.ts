@@ -60,6 +60,7 @@ export async function watchUntil<T extends KubernetesObject, R>(
       );
     }, o.timeoutMs);
     const onAbort = () => finish(new InfrastructureError(`interrupted while waiting for ${o.what}`));
+    if (o.signal?.aborted) return onAbort();
     o.signal?.addEventListener('abort', onAbort, { once: true });
 
     const relist = async (): Promise<void> => {
@@ -72,7 +73,7 @@ export async function watchUntil<T extends KubernetesObject, R>(
     const watchFrom = async (resourceVersion: string): Promise<void> => {
       let lastVersion = resourceVersion;
       let gone = false;
-      abortWatch = await kube.watch.watch(
+      const controller = await kube.watch.watch(
         o.path,
         { ...o.query, resourceVersion, allowWatchBookmarks: true },
         (phase, obj: T & { code?: number }) => {
@@ -94,6 +95,9 @@ export async function watchUntil<T extends KubernetesObject, R>(
           (gone ? relist() : watchFrom(lastVersion)).catch(retryLater);
         },
       );
+      // The wait may have ended while this watch was being opened: close it rather than leak it.
+      if (finished) controller.abort();
+      else abortWatch = controller;
     };
     const retryLater = () => {
       if (finished) return;

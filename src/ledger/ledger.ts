@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdir, open, readdir, readFile, rm } from 'node:fs/promises';
+import { access, mkdir, open, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stateDir } from '../paths.ts';
 
@@ -13,7 +13,7 @@ export type LedgerEntry =
       target: string;
       /** Everything revert needs, recorded before the change: the fault reverts from this alone. */
       undo: unknown;
-      /** The injection is reverted by then at the latest (the runner's bound; recover reverts regardless). */
+      /** The bound the runner was given for this injection; for people reading the ledger (recover reverts regardless). */
       expiresAt: string;
       description: string;
     }
@@ -53,8 +53,8 @@ export class Ledger {
     return new Ledger(file, pointer);
   }
 
-  async record(entry: LedgerEntry): Promise<void> {
-    await writeDurably(this.file, `${JSON.stringify(entry)}\n`, 'a');
+  record(entry: LedgerEntry): Promise<void> {
+    return appendTo(this.file, entry);
   }
 
   /** Drops the pointer once nothing is left to revert, so later recovers skip this run. */
@@ -96,22 +96,43 @@ export async function pendingIn(file: string): Promise<IntentEntry[]> {
   return entries.filter((e): e is IntentEntry => e.type === 'intent' && !reverted.has(e.id));
 }
 
-/** Every ledger of the cluster that still has something to revert, oldest run first. */
+/**
+ * Every ledger of the cluster that still has something to revert, oldest run first. Several pointers may name
+ * one file (each chaos scenario of a run adds one): each file is read once. A pointer whose file is gone is
+ * kept and reported as missing: what it recorded can no longer be reverted automatically.
+ */
 export async function pendingLedgers(
   key: string,
-): Promise<{ file: string; pointer: string; pending: IntentEntry[] }[]> {
+): Promise<{ ledgers: { file: string; pending: IntentEntry[] }[]; missing: string[] }> {
   const dir = pointerDir(key);
   const names = (await readdir(dir).catch(() => [] as string[])).filter((n) => n.endsWith('.path')).sort();
-  const found = [];
+  const ledgers: { file: string; pending: IntentEntry[] }[] = [];
+  const missing: string[] = [];
+  const seen = new Set<string>();
   for (const name of names) {
     const pointer = join(dir, name);
     const file = (await readFile(pointer, 'utf8')).trim();
+    if (seen.has(file)) {
+      await rm(pointer, { force: true });
+      continue;
+    }
+    seen.add(file);
+    if (!(await exists(file))) {
+      missing.push(file);
+      continue;
+    }
     const pending = await pendingIn(file);
-    if (pending.length > 0) found.push({ file, pointer, pending });
+    if (pending.length > 0) ledgers.push({ file, pending });
     else await rm(pointer, { force: true });
   }
-  return found;
+  return { ledgers, missing };
 }
+
+const exists = (file: string) =>
+  access(file).then(
+    () => true,
+    () => false,
+  );
 
 export async function appendTo(file: string, entry: LedgerEntry): Promise<void> {
   await writeDurably(file, `${JSON.stringify(entry)}\n`, 'a');

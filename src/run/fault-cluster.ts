@@ -1,6 +1,7 @@
+import type { ProvisionedCluster } from '../../clusters/provisioned-cluster.ts';
 import type { FaultContext } from '../../faults/fault.ts';
 import { ConfigError } from '../errors.ts';
-import { kubeFromFile } from '../kube/client.ts';
+import { type Kube, kubeFromFile } from '../kube/client.ts';
 import { clusterKey } from '../ledger/ledger.ts';
 
 export interface FaultClusterFlags {
@@ -14,34 +15,36 @@ export interface FaultClusterFlags {
  * recovering from a killed apiserver must work while the API is down.
  */
 export async function faultCluster(flags: FaultClusterFlags): Promise<{ ctx: FaultContext; key: string }> {
+  let kube: Kube;
+  let cluster: ProvisionedCluster;
   if (flags.kubeconfig) {
-    const kube = kubeFromFile(flags.kubeconfig, flags.context);
+    kube = kubeFromFile(flags.kubeconfig, flags.context);
     const server = kube.config.getCurrentCluster()?.server ?? flags.kubeconfig;
-    return {
-      ctx: {
-        kube,
-        cluster: {
-          name: server,
-          provisioner: 'existing',
-          kubeconfig: flags.kubeconfig,
-          context: flags.context,
-          owned: false,
-        },
-      },
-      key: clusterKey(`existing:${server}`),
+    cluster = {
+      name: server,
+      provisioner: 'existing',
+      kubeconfig: flags.kubeconfig,
+      context: flags.context,
+      owned: false,
     };
+  } else {
+    const name = flags.cluster ?? 'gauntlet';
+    const { readLocalSpec } = await import('../../clusters/local/local-cluster.ts');
+    const spec = await readLocalSpec(name);
+    if (!spec) throw new ConfigError(`--cluster: no embedded cluster named ${name}`);
+    kube = kubeFromFile(spec.kubeconfig);
+    cluster = { name, provisioner: 'local', kubeconfig: spec.kubeconfig, owned: false, local: spec };
   }
-  const name = flags.cluster ?? 'gauntlet';
-  const { readLocalSpec } = await import('../../clusters/local/local-cluster.ts');
-  const spec = await readLocalSpec(name);
-  if (!spec) throw new ConfigError(`--cluster: no embedded cluster named ${name}`);
-  return {
-    ctx: {
-      kube: kubeFromFile(spec.kubeconfig),
-      cluster: { name, provisioner: 'local', kubeconfig: spec.kubeconfig, owned: false, local: spec },
-    },
-    key: localClusterKey(spec.uid),
-  };
+  return { ctx: { kube, cluster }, key: ledgerKey(cluster, kube) };
+}
+
+/**
+ * The key a cluster's ledgers are filed under, the same for every command (run, fault inject, recover): the
+ * embedded cluster's uid (a re-created cluster starts clean), or an existing cluster's API server URL.
+ */
+export function ledgerKey(cluster: ProvisionedCluster, kube: Kube): string {
+  if (cluster.local) return localClusterKey(cluster.local.uid);
+  return clusterKey(`existing:${kube.config.getCurrentCluster()?.server ?? cluster.kubeconfig}`);
 }
 
 export const localClusterKey = (uid: string) => clusterKey(`local:${uid}`);

@@ -114,12 +114,15 @@ async function revertIntent(
 export interface RecoverResult {
   reverted: IntentEntry[];
   failed: { intent: IntentEntry; error: string }[];
+  /** Ledgers whose file was deleted: what they recorded must be checked by hand. */
+  missing: string[];
 }
 
 /** Reverts, newest first, everything the cluster's ledgers show as still injected (after a crash). */
 export async function recoverCluster(ctx: FaultContext, key: string): Promise<RecoverResult> {
-  const result: RecoverResult = { reverted: [], failed: [] };
-  for (const ledger of (await pendingLedgers(key)).reverse()) {
+  const { ledgers, missing } = await pendingLedgers(key);
+  const result: RecoverResult = { reverted: [], failed: [], missing };
+  for (const ledger of ledgers.reverse()) {
     for (const intent of [...ledger.pending].reverse()) {
       try {
         await revertIntent(ctx, ledger.file, intent);
@@ -133,11 +136,14 @@ export async function recoverCluster(ctx: FaultContext, key: string): Promise<Re
 }
 
 /** What is left to undo by hand, for exit 4. */
-export function formatLeftovers(failed: RecoverResult['failed']): string {
-  return failed
-    .map(
+export function formatLeftovers(result: Pick<RecoverResult, 'failed' | 'missing'>): string {
+  return [
+    ...result.failed.map(
       ({ intent, error }) =>
         `  - ${intent.fault} on ${intent.target}: ${intent.description} (undo data: ${JSON.stringify(intent.undo)}; revert failed: ${error})`,
-    )
-    .join('\n');
+    ),
+    ...result.missing.map(
+      (file) => `  - ledger ${file} was deleted: check by hand what it recorded as injected`,
+    ),
+  ].join('\n');
 }

@@ -9,6 +9,7 @@ import { Ledger } from '../ledger/ledger.ts';
 import { progress } from '../log.ts';
 import { type FaultClusterFlags, faultCluster } from './fault-cluster.ts';
 import { formatLeftovers, type Injection, inject, parseSpec, recoverCluster } from './fault-engine.ts';
+import { newRunId } from './run-id.ts';
 
 /** `gauntlet fault inject`: recover leftovers, select, (dry-run or) inject, hold, revert; exit 4 if a revert fails. */
 export async function injectByHand(kind: string, flags: InjectFlags): Promise<void> {
@@ -35,6 +36,7 @@ export async function injectByHand(kind: string, flags: InjectFlags): Promise<vo
     count: flags.count,
     percent: flags.percent,
   };
+  refuseInapplicableSelectors(fault.targets, flags);
   const targets: FaultTarget[] =
     fault.targets === 'node'
       ? await selectNodes(ctx, selector)
@@ -56,14 +58,14 @@ export async function injectByHand(kind: string, flags: InjectFlags): Promise<vo
   const leftovers = await recoverCluster(ctx, key);
   if (leftovers.reverted.length > 0)
     log.step(`recovered ${leftovers.reverted.length} fault(s) left by an earlier run`);
-  if (leftovers.failed.length > 0) {
+  if (leftovers.failed.length > 0 || leftovers.missing.length > 0) {
     throw new GauntletError(
-      `faults of an earlier run could not be reverted:\n${formatLeftovers(leftovers.failed)}`,
+      `faults of an earlier run could not be reverted:\n${formatLeftovers(leftovers)}`,
       ExitCode.RevertFailed,
     );
   }
 
-  const runId = `fault-${new Date().toISOString().replace(/[-:.]/g, '').slice(0, 15)}-${Math.random().toString(36).slice(2, 6)}`;
+  const runId = newRunId('fault-');
   const runDir = resolve(flags.out, runId);
   const ledger = await Ledger.open(runDir, key, runId);
   const interrupt = interruptSignal();
@@ -118,12 +120,41 @@ export async function recoverByHand(flags: FaultClusterFlags): Promise<void> {
   const result = await recoverCluster(ctx, key);
   for (const intent of result.reverted)
     process.stdout.write(`reverted ${intent.fault} on ${intent.target}\n`);
-  if (result.failed.length > 0) {
+  if (result.failed.length > 0 || result.missing.length > 0) {
     throw new GauntletError(
-      `could not revert (undo by hand):\n${formatLeftovers(result.failed)}`,
+      `could not revert (undo by hand):\n${formatLeftovers(result)}`,
       ExitCode.RevertFailed,
     );
   }
   if (result.reverted.length === 0)
     process.stdout.write('nothing to recover: no fault is recorded as still injected\n');
+}
+
+/** Which selector flags each target kind understands; anything else is refused rather than silently ignored. */
+const applicable: Record<FaultTarget['kind'], (keyof InjectFlags)[]> = {
+  node: ['names', 'zone', 'labels', 'count', 'percent', 'all'],
+  zone: ['zone', 'count', 'percent', 'all'],
+  component: ['role', 'names', 'leader', 'count', 'percent'],
+  cluster: [],
+};
+
+function refuseInapplicableSelectors(kind: FaultTarget['kind'], flags: InjectFlags): void {
+  const given = (['names', 'zone', 'role', 'labels', 'leader', 'count', 'percent', 'all'] as const).filter(
+    (f) => flags[f] !== undefined,
+  );
+  const refused = given.filter((f) => !applicable[kind].includes(f));
+  if (refused.length > 0)
+    throw new ConfigError(`--${refused.join(', --')}: not a selector for ${kind} targets`);
+  if (flags.count !== undefined && flags.count < 1)
+    throw new ConfigError(`--count: expected at least 1, got ${flags.count}`);
+  if (flags.percent !== undefined && (flags.percent < 1 || flags.percent > 100)) {
+    throw new ConfigError(`--percent: expected 1 to 100, got ${flags.percent}`);
+  }
+  // Hitting every node or every zone must be asked for: the full-disruption case is one flag away, not a typo.
+  const scoped = flags.names || flags.zone || flags.labels;
+  if ((kind === 'node' || kind === 'zone') && !scoped && !flags.all) {
+    throw new ConfigError(
+      `no target selected: name the ${kind === 'node' ? 'nodes (--names, --zone, --labels)' : 'zone (--zone)'} or pass --all`,
+    );
+  }
 }

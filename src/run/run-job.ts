@@ -8,12 +8,8 @@ import type { RunFlags } from '../cli/run-command.ts';
 import { ExitCode, GauntletError } from '../errors.ts';
 import { progress } from '../log.ts';
 import { setRunContext } from './run-context.ts';
+import { newRunId } from './run-id.ts';
 import { runSuites, type SuiteOutcome } from './suites.ts';
-
-function newRunId(): string {
-  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
-  return `${stamp}-${Math.random().toString(36).slice(2, 6)}`.toLowerCase();
-}
 
 /** The main job: provision -> suites -> run directory (summary, component logs) -> teardown (always). */
 export async function runJob(flags: RunFlags): Promise<void> {
@@ -32,10 +28,14 @@ export async function runJob(flags: RunFlags): Promise<void> {
       ? await attachLocalCluster(flags.cluster)
       : await provisionCluster(config, { progress: log, signal: interrupt.signal });
     if (interrupt.interrupted()) throw new Interrupted();
-    if (cluster.local && !cluster.owned) await recoverLeftoverFaults(cluster, log);
+    if (!cluster.owned) await recoverLeftoverFaults(cluster, log);
     setRunContext({ runId, config, cluster, outDir });
     log.step(`running suites: ${config.run.suites.join(', ')}`);
-    outcome = await runSuites(config.run.suites, { grep: flags.grep, junitFile: join(outDir, 'junit.xml') });
+    outcome = await runSuites(config.run.suites, {
+      grep: flags.grep,
+      junitFile: join(outDir, 'junit.xml'),
+      signal: interrupt.signal,
+    });
     if (interrupt.interrupted()) throw new Interrupted();
   } finally {
     interrupt.dispose();
@@ -73,21 +73,21 @@ export async function runJob(flags: RunFlags): Promise<void> {
   process.exitCode = outcome.failed > 0 ? ExitCode.CheckFailed : ExitCode.Passed;
 }
 
-/** A reused cluster may still carry faults of a harness that was killed: revert them before judging it. */
+/** A cluster we did not create may still carry faults of a harness that was killed: revert them before judging it. */
 async function recoverLeftoverFaults(
   cluster: ProvisionedCluster,
   log: ReturnType<typeof progress>,
 ): Promise<void> {
   const { kubeFromFile } = await import('../kube/client.ts');
   const { recoverCluster, formatLeftovers } = await import('./fault-engine.ts');
-  const { localClusterKey } = await import('./fault-cluster.ts');
-  const ctx = { kube: kubeFromFile(cluster.kubeconfig), cluster };
-  const result = await recoverCluster(ctx, localClusterKey(cluster.local!.uid));
+  const { ledgerKey } = await import('./fault-cluster.ts');
+  const kube = kubeFromFile(cluster.kubeconfig, cluster.context);
+  const result = await recoverCluster({ kube, cluster }, ledgerKey(cluster, kube));
   if (result.reverted.length > 0)
     log.step(`reverted ${result.reverted.length} fault(s) left by an earlier run`);
-  if (result.failed.length > 0) {
+  if (result.failed.length > 0 || result.missing.length > 0) {
     throw new GauntletError(
-      `faults of an earlier run could not be reverted:\n${formatLeftovers(result.failed)}`,
+      `faults of an earlier run could not be reverted:\n${formatLeftovers(result)}`,
       ExitCode.RevertFailed,
     );
   }

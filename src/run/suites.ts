@@ -31,7 +31,7 @@ function specAndJUnit(file: string, suiteName: string) {
 /** Runs the named suites (directories under suites/) in this process with mocha, reporting to stderr. */
 export async function runSuites(
   names: string[],
-  o: { grep?: string; timeoutMs?: number; junitFile?: string },
+  o: { grep?: string; timeoutMs?: number; junitFile?: string; signal?: AbortSignal },
 ): Promise<SuiteOutcome> {
   const mocha = new Mocha({
     reporter: o.junitFile ? specAndJUnit(o.junitFile, names.join('+')) : 'spec',
@@ -47,6 +47,8 @@ export async function runSuites(
   const outcome: SuiteOutcome = { passed: 0, failed: 0, pending: 0, tests: [] };
   await new Promise<void>((resolve) => {
     const runner = mocha.run(() => resolve());
+    // Ctrl-C: stop after the current test; its after() hooks still revert what it injected.
+    o.signal?.addEventListener('abort', () => runner.abort(), { once: true });
     const record = (test: Mocha.Test, state: 'passed' | 'failed' | 'pending', error?: Error) => {
       outcome[state] += 1;
       outcome.tests.push({

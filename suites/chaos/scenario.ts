@@ -1,8 +1,10 @@
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FaultContext, FaultTarget } from '../../faults/fault.ts';
 import { faultByKind } from '../../faults/registry.ts';
+import { ExitCode, GauntletError } from '../../src/errors.ts';
 import { Ledger } from '../../src/ledger/ledger.ts';
-import { localClusterKey } from '../../src/run/fault-cluster.ts';
+import { ledgerKey } from '../../src/run/fault-cluster.ts';
 import { type Injection, inject, parseSpec } from '../../src/run/fault-engine.ts';
 import { type RunContext, runContext } from '../../src/run/run-context.ts';
 import { type FaultWindow, Timeline } from '../../src/run/timeline.ts';
@@ -26,7 +28,7 @@ export class Scenario {
 
   static async open(name: string): Promise<Scenario> {
     const run = runContext();
-    const key = run.cluster.local ? localClusterKey(run.cluster.local.uid) : `existing-${run.cluster.name}`;
+    const key = ledgerKey(run.cluster, run.kube);
     const ledger = await Ledger.open(run.outDir, key, `${run.runId}-${name}`);
     return new Scenario(name, run, ledger);
   }
@@ -59,17 +61,28 @@ export class Scenario {
     if (entry) this.timeline.faultOff(entry.window);
   }
 
+  /** Reverts every fault (each on its own: one failure must not leave the others injected), saves the timeline. */
   async finish(): Promise<string> {
+    const failures: string[] = [];
     for (const { injection, window } of [...this.injected].reverse()) {
-      await injection.revert();
-      this.timeline.faultOff(window);
+      try {
+        await injection.revert();
+        this.timeline.faultOff(window);
+      } catch (error) {
+        failures.push(`${injection.fault} on ${injection.target}: ${(error as Error).message}`);
+      }
     }
     await this.ledger.closeIfClean();
-    const { mkdir } = await import('node:fs/promises');
     const dir = join(this.run.outDir, 'timelines');
     await mkdir(dir, { recursive: true });
     const file = join(dir, `${this.name}.json`);
     await this.timeline.save(file);
+    if (failures.length > 0) {
+      throw new GauntletError(
+        `could not revert (undo by hand; ledger ${this.ledger.file}):\n  - ${failures.join('\n  - ')}`,
+        ExitCode.RevertFailed,
+      );
+    }
     return file;
   }
 }
