@@ -34,10 +34,12 @@ async function timeline(runDir: string, scenario: string): Promise<Timeline> {
 }
 
 describe('chaos suite against the embedded cluster', () => {
-  it('single control plane: zone loss and apiserver termination pass, with timelines saved', async () => {
+  it('single control plane: runtime hang, etcd out of space, zone loss and apiserver termination pass, with timelines saved', async () => {
     const { summary, runDir } = await runChaos('chaos-single', []);
     const passed = summary.tests.filter((t) => t.state === 'passed').map((t) => t.title);
     expect(passed).to.include('stateless pods come back in the surviving zones');
+    expect(passed).to.include('after revert writes succeed and no pre-existing object was lost');
+    expect(passed).to.include('after the runtime recovers the node is Ready and nothing stays stuck');
     expect(passed).to.include(
       'with 1 apiserver, SIGKILL causes downtime that is measured, and existing endpoints are kept',
     );

@@ -67,12 +67,16 @@ const local = z
       .default(['us-east-1a', 'us-east-1b', 'us-east-1c']),
     nodesPerZone: z.number().int().min(1, 'expected at least 1 node per zone').max(2000).default(3),
     apiServerPort: port.default(0),
-    /** etcd's backend quota; the etcd-pressure fault fills toward it. */
+    /**
+     * etcd's backend quota; the etcd-pressure fault fills toward it. 256 MiB (etcd's default is 2 GiB) so that
+     * "etcd out of space" is reached in seconds; ample for a 1000-node cluster's objects and Lease churn between
+     * the apiserver's 5-minute compactions. Raise it for long runs of large clusters.
+     */
     etcdQuotaBackendBytes: z
       .number()
       .int()
       .min(16 * 1024 * 1024)
-      .default(2 * 1024 * 1024 * 1024),
+      .default(256 * 1024 * 1024),
     timings: timings.prefault({}),
     dns: dns.prefault({}),
     components: z
