@@ -121,7 +121,9 @@ describe('fault engine: ledger, dry run, crash recovery', () => {
   for (const point of points) {
     for (const nth of [1, 2, 3]) {
       it(`SIGKILLed at ${point} #${nth} of a 3-zone outage: recover leaves no fault behind`, async () => {
-        const killed = await inject(['zone-loss', '--all', '--for', '0'], { GAUNTLET_CRASH_AT: `${point}:${nth}` });
+        const killed = await inject(['zone-loss', '--all', '--for', '0'], {
+          GAUNTLET_CRASH_AT: `${point}:${nth}`,
+        });
         expect(
           killed.exitCode,
           `the harness should have been killed at ${point}:${nth}\n${killed.stderr}`,

@@ -106,7 +106,7 @@ describe('embedded cluster, single control plane', () => {
 
   it('`gauntlet run --cluster` runs the smoke suite against it: a Deployment rolls out to Running pods', async () => {
     const out = await isolatedStateDir();
-    const run = await gauntlet(['run', '--cluster', 'single', '--out', out], env);
+    const run = await gauntlet(['run', '--cluster', 'single', '--suite', 'smoke', '--out', out], env);
     expect(run.exitCode, `${run.stdout}\n${run.stderr}`).to.equal(ExitCode.Passed);
     expect(run.stdout).to.contain('a Deployment rolls out to Running pods spread over the zones');
     const processes = await processesOf(spec.uid);

@@ -12,7 +12,7 @@ export interface RunFlags extends ClusterFlags {
 export function runCommand(): Command {
   return withClusterOptions(new Command('run'))
     .description('the main job: provision a cluster, run the suites, write the report, tear the cluster down')
-    .option('--suite <name...>', 'suites to run (default from config: smoke)')
+    .option('--suite <name...>', 'suites to run: smoke, conformance, chaos (default: all three)')
     .option(
       '--cluster <name>',
       'reuse this running embedded cluster instead of provisioning one (never torn down)',

@@ -142,7 +142,8 @@ export const configSchema = z.strictObject({
       suites: z
         .array(z.enum(['smoke', 'conformance', 'chaos']))
         .min(1)
-        .default(['smoke']),
+        // The main job: basics, then every conformance check, then the chaos scenarios.
+        .default(['smoke', 'conformance', 'chaos']),
       out: z.string().min(1).default('reports/out'),
     })
     .prefault({}),

@@ -80,7 +80,11 @@ export class ResilientInformer<T extends KubernetesObject> {
 
   private startOnce(): void {
     this.listWatch.start().then(
-      () => this.markSynced(),
+      () => {
+        // stop() during the initial list cannot abort the watch ListWatch opens after it: close that one now.
+        if (this.stopped) void this.listWatch.stop();
+        else this.markSynced();
+      },
       () => this.scheduleRestart(),
     );
   }

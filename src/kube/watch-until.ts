@@ -1,14 +1,16 @@
-import type { KubernetesObject } from '@kubernetes/client-node';
+import type { KubernetesObject, ListPromise } from '@kubernetes/client-node';
 import { InfrastructureError } from '../errors.ts';
 import type { Kube } from './client.ts';
+import { ResilientInformer } from './informer.ts';
 
 export interface WatchUntilOptions<T extends KubernetesObject> {
   /** Lists the objects; its resourceVersion is where the watch starts. */
-  list: () => Promise<{ items: T[]; metadata?: { resourceVersion?: string } }>;
+  list: ListPromise<T>;
   /** The watch path of the same collection, e.g. /api/v1/nodes. */
   path: string;
-  query?: Record<string, string>;
-  /** Called with every object currently known after each change; a non-undefined result ends the wait. */
+  /** labelSelector / fieldSelector, applied to the list (by the caller) and to the watch. */
+  query?: { labelSelector?: string; fieldSelector?: string };
+  /** Called with every object currently known after each change; a result other than undefined/false ends the wait. */
   done: (objects: T[]) => unknown;
   /** What is being awaited, for the timeout message: "9 nodes Ready". */
   what: string;
@@ -19,91 +21,54 @@ export interface WatchUntilOptions<T extends KubernetesObject> {
 }
 
 /**
- * Lists, then watches from the list's resourceVersion and re-evaluates a condition over the live set of
- * objects on every event. A watch the server ends is resumed from the last resourceVersion seen; a 410 Gone
- * (history compacted) relists. Bounded by a deadline, never by sleeping.
+ * Waits for a condition over a live set of objects, re-evaluated on every watch event, bounded by a deadline,
+ * never by sleeping. The list-watch is a ResilientInformer, so a closed watch resumes, a 410 relists and a
+ * failed connection (an apiserver restarting) is retried.
  */
 export async function watchUntil<T extends KubernetesObject, R>(
   kube: Kube,
   o: WatchUntilOptions<T>,
 ): Promise<R> {
-  const objects = new Map<string, T>();
-  const key = (obj: T) => `${obj.metadata?.namespace ?? ''}/${obj.metadata?.name ?? ''}`;
+  const informer = new ResilientInformer<T>(kube, {
+    path: o.path,
+    list: o.list,
+    ...(o.query?.labelSelector ? { labelSelector: o.query.labelSelector } : {}),
+    ...(o.query?.fieldSelector ? { fieldSelector: o.query.fieldSelector } : {}),
+  });
   const started = Date.now();
-  let abortWatch: AbortController | undefined;
-  let finished = false;
-
+  const objects = () => [...informer.list()];
   return await new Promise<R>((resolve, reject) => {
+    let finished = false;
     const finish = (error: Error | undefined, value?: R) => {
       if (finished) return;
       finished = true;
       clearTimeout(timer);
       o.signal?.removeEventListener('abort', onAbort);
-      abortWatch?.abort();
+      informer.stop();
       if (error) reject(error);
       else resolve(value as R);
     };
     const evaluate = () => {
+      if (finished) return;
       try {
-        const result = o.done([...objects.values()]);
+        const result = o.done(objects());
         if (result !== undefined && result !== false) finish(undefined, result as R);
       } catch (error) {
         finish(error as Error);
       }
     };
+    const onAbort = () => finish(new InfrastructureError(`interrupted while waiting for ${o.what}`));
     const timer = setTimeout(() => {
-      const state = o.progress ? `: ${o.progress([...objects.values()])}` : '';
+      const state = o.progress ? `: ${o.progress(objects())}` : '';
       finish(
         new InfrastructureError(
           `timed out after ${Math.round((Date.now() - started) / 1000)} s waiting for ${o.what}${state}`,
         ),
       );
     }, o.timeoutMs);
-    const onAbort = () => finish(new InfrastructureError(`interrupted while waiting for ${o.what}`));
     if (o.signal?.aborted) return onAbort();
     o.signal?.addEventListener('abort', onAbort, { once: true });
-
-    const relist = async (): Promise<void> => {
-      const list = await o.list();
-      objects.clear();
-      for (const item of list.items) objects.set(key(item), item);
-      evaluate();
-      if (!finished) await watchFrom(list.metadata?.resourceVersion ?? '');
-    };
-    const watchFrom = async (resourceVersion: string): Promise<void> => {
-      let lastVersion = resourceVersion;
-      let gone = false;
-      const controller = await kube.watch.watch(
-        o.path,
-        { ...o.query, resourceVersion, allowWatchBookmarks: true },
-        (phase, obj: T & { code?: number }) => {
-          if (phase === 'ERROR') {
-            if (obj.code === 410) gone = true;
-            return;
-          }
-          lastVersion = obj.metadata?.resourceVersion ?? lastVersion;
-          if (phase === 'BOOKMARK') return;
-          if (phase === 'DELETED') objects.delete(key(obj));
-          else objects.set(key(obj), obj);
-          evaluate();
-        },
-        (error: unknown) => {
-          if (finished) return;
-          // A watch the server closed normally resumes at once; 410 Gone relists; a failed connection
-          // (apiserver restarting) is retried after a pause so a down API is not hammered.
-          if (error && !gone) return retryLater();
-          (gone ? relist() : watchFrom(lastVersion)).catch(retryLater);
-        },
-      );
-      // The wait may have ended while this watch was being opened: close it rather than leak it.
-      if (finished) controller.abort();
-      else abortWatch = controller;
-    };
-    const retryLater = () => {
-      if (finished) return;
-      const retryIntervalMs = 500;
-      setTimeout(() => relist().catch(retryLater), retryIntervalMs).unref();
-    };
-    relist().catch(retryLater);
+    informer.on('change', evaluate);
+    informer.start().then(evaluate, (error: Error) => finish(error));
   });
 }
