@@ -1,11 +1,13 @@
-import { cp, mkdir, writeFile } from 'node:fs/promises';
+import { cp, mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { attachLocalCluster, provisionCluster, teardownCluster } from '../../clusters/provision.ts';
 import type { ProvisionedCluster } from '../../clusters/provisioned-cluster.ts';
+import { writeSummary } from '../../reports/summary.ts';
 import { Interrupted, interruptSignal } from '../cli/interrupt.ts';
 import { configFromFlags } from '../cli/options.ts';
 import type { RunFlags } from '../cli/run-command.ts';
 import { ExitCode, GauntletError } from '../errors.ts';
+import { pendingIn } from '../ledger/ledger.ts';
 import { progress } from '../log.ts';
 import { setRunContext } from './run-context.ts';
 import { newRunId } from './run-id.ts';
@@ -44,25 +46,7 @@ export async function runJob(flags: RunFlags): Promise<void> {
         () => undefined,
       );
     }
-    await writeFile(
-      join(outDir, 'summary.json'),
-      JSON.stringify(
-        {
-          runId,
-          startedAt: started.toISOString(),
-          finishedAt: new Date().toISOString(),
-          cluster: cluster && {
-            name: cluster.name,
-            provisioner: cluster.provisioner,
-            versions: cluster.local?.versions,
-          },
-          verdict: outcome ? (outcome.failed > 0 ? 'failed' : 'passed') : 'error',
-          ...outcome,
-        },
-        null,
-        2,
-      ),
-    ).catch(() => undefined);
+    await writeSummary(outDir, { runId, startedAt: started, cluster, outcome }).catch(() => undefined);
     if (cluster && !config.cluster.keep) await teardownCluster(cluster, log);
     else if (cluster?.owned)
       log.step(`cluster ${cluster.name} kept running (gauntlet cluster down --name ${cluster.name})`);
@@ -70,6 +54,15 @@ export async function runJob(flags: RunFlags): Promise<void> {
   log.step(
     `${outcome.passed} passed, ${outcome.failed} failed, ${outcome.pending} pending; summary in ${join(outDir, 'summary.json')}`,
   );
+  // A scenario whose revert failed leaves its intent pending in the run's ledger: that outranks any verdict.
+  const left = await pendingIn(join(outDir, 'ledger.jsonl'));
+  if (left.length > 0) {
+    const list = left.map((i) => `  - ${i.fault} on ${i.target}: ${i.description}`).join('\n');
+    throw new GauntletError(
+      `faults still injected (undo by hand, or gauntlet recover):\n${list}`,
+      ExitCode.RevertFailed,
+    );
+  }
   process.exitCode = outcome.failed > 0 ? ExitCode.CheckFailed : ExitCode.Passed;
 }
 

@@ -1,0 +1,39 @@
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { ProvisionedCluster } from '../clusters/provisioned-cluster.ts';
+import type { SuiteOutcome } from '../src/run/suites.ts';
+
+/** The machine-readable verdict of a run: what CI reads, beside junit.xml, in the run directory. */
+export interface RunSummary {
+  runId: string;
+  startedAt: string;
+  finishedAt: string;
+  verdict: 'passed' | 'failed' | 'error';
+  cluster?: { name: string; provisioner: string; versions?: Record<string, string> };
+}
+
+export async function writeSummary(
+  outDir: string,
+  run: { runId: string; startedAt: Date; cluster?: ProvisionedCluster; outcome?: SuiteOutcome },
+): Promise<string> {
+  const { cluster, outcome } = run;
+  const summary: RunSummary & Partial<SuiteOutcome> = {
+    runId: run.runId,
+    startedAt: run.startedAt.toISOString(),
+    finishedAt: new Date().toISOString(),
+    verdict: outcome ? (outcome.failed > 0 ? 'failed' : 'passed') : 'error',
+    ...(cluster
+      ? {
+          cluster: {
+            name: cluster.name,
+            provisioner: cluster.provisioner,
+            versions: cluster.local?.versions,
+          },
+        }
+      : {}),
+    ...outcome,
+  };
+  const file = join(outDir, 'summary.json');
+  await writeFile(file, `${JSON.stringify(summary, null, 2)}\n`);
+  return file;
+}
