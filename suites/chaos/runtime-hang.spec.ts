@@ -33,7 +33,7 @@ describe('[Chaos][Node] container runtime hang', () => {
   let scenario: Scenario;
   let node: string;
   let endpoints: ResilientInformer<V1EndpointSlice>;
-  let fewestReady = Number.POSITIVE_INFINITY;
+  const readyCounts: { at: number; ready: number }[] = [];
 
   before(async function () {
     const run = runContext();
@@ -129,20 +129,21 @@ describe('[Chaos][Node] container runtime hang', () => {
   it('the node reports NotReady with the kubelet wording while it keeps its Lease', async () => {
     const { kube } = ctx;
     await endpoints.start();
-    endpoints.on('change', () => {
+    // Every change of the ready count is a transition on the timeline; the verdict uses counts that lasted.
+    const record = () => {
       const ready = readyEndpoints(endpoints.list());
-      if (ready < fewestReady) {
-        fewestReady = ready;
-        scenario.timeline.transition({
-          at: Date.now(),
-          observedAt: Date.now(),
-          check: 'web-endpoints',
-          ok: ready >= replicas - 1,
-          detail: `Service web has ${ready} ready endpoints`,
-        });
-      }
-    });
-    fewestReady = readyEndpoints(endpoints.list());
+      if (ready === readyCounts.at(-1)?.ready) return;
+      readyCounts.push({ at: Date.now(), ready });
+      scenario.timeline.transition({
+        at: Date.now(),
+        observedAt: Date.now(),
+        check: 'web-endpoints',
+        ok: ready >= replicas - 1,
+        detail: `Service web has ${ready} ready endpoints (expected at least ${replicas - 1})`,
+      });
+    };
+    endpoints.on('change', record);
+    record();
     await scenario.inject('runtime-hang', { kind: 'node', name: node });
     const injectedAt = Date.now();
     const condition = await watchUntil<V1Node, NonNullable<ReturnType<typeof readyCondition>>>(kube, {
@@ -180,7 +181,14 @@ describe('[Chaos][Node] container runtime hang', () => {
     scenario.timeline.mark(
       `${replicas} web pods ready off ${node} ${Date.now() - started} ms after NotReady`,
     );
-    expect(fewestReady, 'fewest ready endpoints of Service web during the hang').to.be.at.least(replicas - 1);
+    // A count shorter-lived than this is the EndpointSlice controller mid-update (one slice rewritten), not an outage.
+    const settledMs = 500;
+    const lasting = readyCounts.filter((c, i) => (readyCounts[i + 1]?.at ?? Date.now()) - c.at >= settledMs);
+    const fewest = Math.min(...lasting.map((c) => c.ready));
+    expect(
+      fewest,
+      `fewest ready endpoints of Service web lasting ${settledMs} ms during the hang`,
+    ).to.be.at.least(replicas - 1);
   });
 
   it('after the runtime recovers the node is Ready and nothing stays stuck', async () => {
