@@ -6,8 +6,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  echo "bootstrap: installing npm dependencies (npm ci)" >&2
-  npm ci --no-audit --no-fund --loglevel=error
+  # npm install from the lock file, not npm ci: the registries these machines reach lack Biome's non-Linux
+  # platform packages, and npm ci refuses a lock file without them (npm install skips them; the lock is unchanged).
+  echo "bootstrap: installing npm dependencies (npm install from package-lock.json)" >&2
+  npm install --no-audit --no-fund --loglevel=error
 fi
 
 echo "bootstrap: obtaining binaries (cached in ${GAUNTLET_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/gauntlet})" >&2
