@@ -49,6 +49,8 @@ export class Ledger {
     const pointers = pointerDir(key);
     await mkdir(pointers, { recursive: true });
     const pointer = join(pointers, `${runId}.path`);
+    // The file exists (empty) before any pointer names it: a missing ledger then always means a deleted one.
+    await writeDurably(file, '', 'a');
     await writeDurably(pointer, `${file}\n`, 'w');
     return new Ledger(file, pointer);
   }
