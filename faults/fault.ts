@@ -5,6 +5,8 @@ import type { Kube } from '../src/kube/client.ts';
 export interface FaultContext {
   kube: Kube;
   cluster: ProvisionedCluster;
+  /** Aborted on SIGINT/SIGTERM: a long apply (filling etcd) stops early, and the engine then reverts it. */
+  signal?: AbortSignal;
 }
 
 /** What a fault acts on; chosen by faults/targets.ts, never by the fault itself. */

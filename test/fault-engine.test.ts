@@ -6,7 +6,7 @@ import type { LocalClusterSpec } from '../clusters/local/cluster-spec.ts';
 import type { ComponentState } from '../clusters/local/supervisor.ts';
 import { ExitCode } from '../src/errors.ts';
 import { kubeFromFile } from '../src/kube/client.ts';
-import { gauntlet, isolatedStateDir } from './helpers/cli.ts';
+import { gauntlet, isolatedStateDir, startGauntlet } from './helpers/cli.ts';
 import { pollUntil } from './helpers/wait.ts';
 
 /** The supervisor's view of every component: what a fault changes and a revert must restore. */
@@ -155,4 +155,56 @@ describe('fault engine: ledger, dry run, crash recovery', () => {
       250,
     );
   });
+
+  for (const signal of ['SIGSTOP', 'SIGKILL'] as const) {
+    it(`a harness ${signal === 'SIGSTOP' ? 'hung' : 'killed'} while holding a fault: its watchdog reverts it at the max duration, with no recover`, async () => {
+      const harness = startGauntlet(
+        [
+          'fault',
+          'inject',
+          'zone-loss',
+          '--zone',
+          'us-east-1b',
+          '--for',
+          '4',
+          '--max-duration',
+          '4',
+          '--cluster',
+          'faults',
+          '--out',
+          out,
+        ],
+        { ...env, GAUNTLET_QUIET: '0' },
+      );
+      await new Promise<void>((resolve, reject) => {
+        let text = '';
+        harness.stderr!.on('data', (chunk: Buffer) => {
+          text += chunk.toString();
+          if (text.includes('holding zone-loss')) resolve();
+        });
+        harness.once('exit', () =>
+          reject(new Error(`the harness exited before holding the fault:\n${text}`)),
+        );
+      });
+      process.kill(harness.pid!, signal);
+      const injectedAt = Date.now();
+      try {
+        expect(running(await componentStates(spec))).to.not.deep.equal(allComponents);
+        // The supervisor has no event stream: poll its status within a bound (4 s max duration + revert).
+        await pollUntil(
+          'the watchdog to revert the zone loss',
+          async () =>
+            running(await componentStates(spec)).length === allComponents.length ? true : undefined,
+          30_000,
+          200,
+        );
+        expect(Date.now() - injectedAt, 'reverted no later than the max duration allows').to.be.below(15_000);
+        const runDir = (await gauntlet(['recover', '--cluster', 'faults'], env)).stdout;
+        expect(runDir, 'nothing left for recover').to.contain('nothing to recover');
+      } finally {
+        harness.kill('SIGKILL');
+        await harness;
+      }
+    });
+  }
 });

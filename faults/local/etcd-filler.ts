@@ -23,10 +23,12 @@ export interface FillOptions {
   deadlineMs: number;
   /** Checked between writes; true stops the fill (a target size was reached). */
   enough?: () => boolean;
+  /** Stops the fill (SIGINT): the caller reverts what was written. */
+  signal?: AbortSignal;
 }
 
 export interface FillResult {
-  stoppedBy: 'nospace' | 'target' | 'deadline';
+  stoppedBy: 'nospace' | 'target' | 'deadline' | 'aborted';
   samples: WriteSample[];
   objectsWritten: number;
   bytesWritten: number;
@@ -85,7 +87,8 @@ export async function fillEtcd(o: FillOptions): Promise<FillResult> {
   };
 
   for (let n = 0; !stoppedBy; n += 1) {
-    if (o.enough?.()) stoppedBy = 'target';
+    if (o.signal?.aborted) stoppedBy = 'aborted';
+    else if (o.enough?.()) stoppedBy = 'target';
     else if (Date.now() - started > o.deadlineMs) stoppedBy = 'deadline';
     if (stoppedBy) break;
     // Pacing is the point here, not synchronisation: write n starts no earlier than n / rate.

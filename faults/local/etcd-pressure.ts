@@ -8,7 +8,13 @@ import { apiErrorMessage } from '../../src/kube/api-error.ts';
 import type { Kube } from '../../src/kube/client.ts';
 import { resolveTool } from '../../src/tools/index.ts';
 import type { Fault } from '../fault.ts';
-import { deleteFiller, fillEtcd, latencyPercentiles, type WriteSample } from './etcd-filler.ts';
+import {
+  deleteFiller,
+  type FillResult,
+  fillEtcd,
+  latencyPercentiles,
+  type WriteSample,
+} from './etcd-filler.ts';
 
 const KiB = 1024;
 
@@ -55,7 +61,7 @@ export interface EtcdPressureMeasurements {
   startedAt: string;
   finishedAt: string;
   fillMs: number;
-  stoppedBy: 'nospace' | 'target' | 'deadline';
+  stoppedBy: FillResult['stoppedBy'];
   alarmRaised: boolean;
   firstNoSpaceAt?: string;
   objectsWritten: number;
@@ -163,6 +169,7 @@ export const etcdPressure: Fault<Spec, Undo> = {
       maxInFlight: s.maxInFlight,
       deadlineMs: s.fillTimeoutSeconds * 1000,
       enough: s.targetFraction < 1 ? () => reachedTarget : undefined,
+      signal: ctx.signal,
     }).finally(() => {
       filling = false;
     });
@@ -184,6 +191,8 @@ export const etcdPressure: Fault<Spec, Undo> = {
       samples: fill.samples,
       dbSizes,
     };
+    // Interrupted: the engine reverts (deletes the filler) when apply throws.
+    ctx.signal?.throwIfAborted();
     if (fill.stoppedBy === 'deadline') {
       const failed = fill.samples.filter((x) => !x.ok);
       throw new InfrastructureError(

@@ -34,7 +34,7 @@ export class Scenario {
   }
 
   get ctx(): FaultContext {
-    return { kube: this.run.kube, cluster: this.run.cluster };
+    return { kube: this.run.kube, cluster: this.run.cluster, signal: this.run.signal };
   }
 
   async inject(

@@ -1,0 +1,159 @@
+import type { Check, CheckContext, Transition } from '../../checks/check.ts';
+import { closeCheckContext, openCheckContext } from '../../checks/check-context.ts';
+import type { RunContext } from '../../src/run/run-context.ts';
+import type { Timeline } from '../../src/run/timeline.ts';
+
+/** What one conformance monitor saw during a scenario: how long the behaviour was broken, and how it ended. */
+export interface MonitorOutcome {
+  check: string;
+  /** Total time the monitor's verdict was "broken" while watched. */
+  brokenMs: number;
+  longestBrokenMs: number;
+  /** How many times it went from ok to broken. */
+  breaks: number;
+  okAtEnd: boolean;
+  /** The last detail the monitor gave (names the object and the expectation). */
+  lastDetail: string;
+}
+
+interface Watched {
+  check: Check;
+  ctx: CheckContext;
+  transitions: Transition[];
+  done: Promise<void>;
+}
+
+/**
+ * Conformance checks' monitors running beside a chaos scenario: each check's fixtures in a namespace of their own,
+ * every verdict change recorded on the scenario's timeline. Waiting is event-driven: a waiter is woken by the
+ * transition it waits for, with a deadline.
+ */
+export class ScenarioMonitors {
+  private readonly abort = new AbortController();
+  private readonly watched: Watched[] = [];
+  private readonly waiters = new Set<() => void>();
+  /** When every monitor was first healthy: broken time is counted from here (fixtures starting up don't count). */
+  private armedAt = Number.POSITIVE_INFINITY;
+
+  private constructor(private readonly timeline: Timeline) {}
+
+  /** Sets every check up, starts its monitor and returns once each has judged its behaviour healthy. */
+  static async start(
+    run: Pick<RunContext, 'kube' | 'cluster' | 'runId'>,
+    scenario: string,
+    checks: Check[],
+    timeline: Timeline,
+    healthyWithinMs = 60_000,
+  ): Promise<ScenarioMonitors> {
+    const monitors = new ScenarioMonitors(timeline);
+    try {
+      for (const check of checks) {
+        const ctx = await openCheckContext(run, `${scenario}-${check.name}`);
+        const entry: Watched = { check, ctx, transitions: [], done: Promise.resolve() };
+        monitors.watched.push(entry);
+        await check.setup(ctx);
+        entry.done = check
+          .monitor(ctx, monitors.abort.signal, (t) => monitors.record(entry, { ...t, check: check.name }))
+          .catch((error: Error) =>
+            monitors.record(entry, {
+              at: Date.now(),
+              observedAt: Date.now(),
+              check: check.name,
+              ok: false,
+              detail: `monitor stopped: ${error.message}`,
+            }),
+          );
+      }
+      await monitors.untilAllOk(healthyWithinMs, 'before the fault');
+      monitors.armedAt = Date.now();
+    } catch (error) {
+      await monitors.stop();
+      throw error;
+    }
+    return monitors;
+  }
+
+  private record(entry: Watched, t: Transition): void {
+    entry.transitions.push(t);
+    this.timeline.transition(t);
+    for (const wake of this.waiters) wake();
+  }
+
+  private brokenNow(): Watched[] {
+    return this.watched.filter((w) => w.transitions.at(-1)?.ok !== true);
+  }
+
+  /** Resolves when every monitor's latest verdict is ok; rejects after timeoutMs naming the ones still broken. */
+  untilAllOk(timeoutMs: number, when: string): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const check = () => {
+        if (this.brokenNow().length > 0) return;
+        finish();
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        finish();
+        const broken = this.brokenNow().map(
+          (w) => `${w.check.name}: ${w.transitions.at(-1)?.detail ?? 'no verdict yet'}`,
+        );
+        reject(
+          new Error(`conformance monitors not healthy ${when} within ${timeoutMs} ms: ${broken.join('; ')}`),
+        );
+      }, timeoutMs);
+      const finish = () => {
+        clearTimeout(timer);
+        this.waiters.delete(check);
+      };
+      this.waiters.add(check);
+      check();
+    });
+  }
+
+  /** Each monitor's broken time and breaks since every monitor was first healthy, measured up to now. */
+  outcomes(now = Date.now()): MonitorOutcome[] {
+    return this.watched.map(({ check, transitions }) => {
+      const watched = transitions.filter((t) => t.at >= this.armedAt);
+      let brokenMs = 0;
+      let longestBrokenMs = 0;
+      let breaks = 0;
+      let brokenSince: number | undefined;
+      const close = (at: number) => {
+        if (brokenSince === undefined) return;
+        brokenMs += at - brokenSince;
+        longestBrokenMs = Math.max(longestBrokenMs, at - brokenSince);
+        brokenSince = undefined;
+      };
+      for (const t of watched) {
+        if (t.ok) close(t.at);
+        else if (brokenSince === undefined) {
+          brokenSince = t.at;
+          breaks += 1;
+        }
+      }
+      close(now);
+      const last = transitions.at(-1);
+      return {
+        check: check.name,
+        brokenMs,
+        longestBrokenMs,
+        breaks,
+        okAtEnd: last?.ok === true,
+        lastDetail: last?.detail ?? 'no verdict',
+      };
+    });
+  }
+
+  /** Stops the monitors and removes their fixtures; safe to call twice. */
+  async stop(): Promise<void> {
+    if (this.abort.signal.aborted) return;
+    this.abort.abort();
+    await Promise.all(this.watched.map((w) => w.done));
+    for (const { check, ctx } of this.watched) {
+      await check.teardown(ctx).catch(() => undefined);
+      await closeCheckContext(ctx).catch(() => undefined);
+    }
+  }
+}
+
+export const formatOutcome = (o: MonitorOutcome) =>
+  `${o.check}: ${o.okAtEnd ? 'ok at the end' : 'STILL BROKEN'}, broken ${o.brokenMs} ms in ${o.breaks} break(s) (longest ${o.longestBrokenMs} ms)`;
