@@ -12,5 +12,14 @@ export function internalCommand(): Command {
     .action(async (flags: { dir: string }) => {
       await runSupervisor(flags.dir);
     });
+  internal
+    .command('watchdog')
+    .requiredOption('--ledger <file>', 'run ledger')
+    .requiredOption('--intent <id>', 'intent to guard')
+    .requiredOption('--cluster <file>', 'the cluster, as recorded beside the ledger')
+    .action(async (flags: { ledger: string; intent: string; cluster: string }) => {
+      const { runWatchdog } = await import('../run/fault-watchdog.ts');
+      await runWatchdog(flags);
+    });
   return internal;
 }

@@ -38,6 +38,11 @@ export async function faultCluster(flags: FaultClusterFlags): Promise<{ ctx: Fau
   return { ctx: { kube, cluster }, key: ledgerKey(cluster, kube) };
 }
 
+/** The context faults need, from a cluster as recorded beside a ledger (for the watchdog process). */
+export function faultContextFor(cluster: ProvisionedCluster): FaultContext {
+  return { kube: kubeFromFile(cluster.kubeconfig, cluster.context), cluster };
+}
+
 /**
  * The key a cluster's ledgers are filed under, the same for every command (run, fault inject, recover): the
  * embedded cluster's uid (a re-created cluster starts clean), or an existing cluster's API server URL.

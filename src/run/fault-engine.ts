@@ -12,6 +12,7 @@ import { faultByKind } from '../../faults/registry.ts';
 import { ConfigError } from '../errors.ts';
 import { appendTo, type IntentEntry, type Ledger, pendingLedgers } from '../ledger/ledger.ts';
 import { crashPoint } from './crash-point.ts';
+import { startWatchdog } from './fault-watchdog.ts';
 
 /** An applied fault on one target. revert() is idempotent and journaled. */
 export interface Injection {
@@ -45,9 +46,11 @@ export async function inject(
   fault: AnyFault,
   target: FaultTarget,
   spec: unknown,
-  o: { ctx: FaultContext; ledger: Ledger; maxDurationMs: number },
+  o: { ctx: FaultContext; ledger: Ledger; maxDurationMs: number; signal?: AbortSignal },
 ): Promise<Injection> {
   const id = randomUUID();
+  const signal = o.signal ?? o.ctx.signal;
+  signal?.throwIfAborted();
   const undo = await fault.capture(o.ctx, spec, target);
   crashPoint('before-intent');
   await o.ledger.record({
@@ -61,9 +64,11 @@ export async function inject(
     description: fault.describe(spec, target),
   });
   crashPoint('after-intent');
+  await startWatchdog(o.ledger.file, id, o.ctx.cluster);
   let measured: Measurements | undefined;
   try {
-    measured = (await fault.apply(o.ctx, spec, target, undo)) ?? undefined;
+    signal?.throwIfAborted();
+    measured = (await fault.apply({ ...o.ctx, signal }, spec, target, undo)) ?? undefined;
   } catch (error) {
     // A failed apply may have changed part of the cluster (etcd half filled): undo it now, not at the next
     // recover. If that revert fails too, the intent stays pending in the ledger for `gauntlet recover`.
@@ -89,7 +94,8 @@ export async function inject(
   };
 }
 
-async function revertIntent(
+/** Reverts one journaled intent and records the outcome; idempotent, as every fault's revert is. */
+export async function revertIntent(
   ctx: FaultContext,
   ledgerFile: string,
   intent: Pick<IntentEntry, 'id' | 'fault' | 'undo'>,

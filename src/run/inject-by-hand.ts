@@ -75,7 +75,12 @@ export async function injectByHand(kind: string, flags: InjectFlags): Promise<vo
     for (const target of targets) {
       if (interrupt.interrupted()) break;
       injections.push(
-        await inject(fault, target, spec, { ctx, ledger, maxDurationMs: flags.maxDuration * 1000 }),
+        await inject(fault, target, spec, {
+          ctx,
+          ledger,
+          maxDurationMs: flags.maxDuration * 1000,
+          signal: interrupt.signal,
+        }),
       );
       log.step(`injected ${fault.kind} on ${injections.at(-1)!.target}`);
     }

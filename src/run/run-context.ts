@@ -9,6 +9,8 @@ export interface RunContext {
   cluster: ProvisionedCluster;
   kube: Kube;
   outDir: string;
+  /** Aborted on SIGINT/SIGTERM; scenarios hand it to the faults they inject. */
+  signal?: AbortSignal;
 }
 
 let current: RunContext | undefined;

@@ -31,7 +31,7 @@ export async function runJob(flags: RunFlags): Promise<void> {
       : await provisionCluster(config, { progress: log, signal: interrupt.signal });
     if (interrupt.interrupted()) throw new Interrupted();
     if (!cluster.owned) await recoverLeftoverFaults(cluster, log);
-    setRunContext({ runId, config, cluster, outDir });
+    setRunContext({ runId, config, cluster, outDir, signal: interrupt.signal });
     log.step(`running suites: ${config.run.suites.join(', ')}`);
     outcome = await runSuites(config.run.suites, {
       grep: flags.grep,

@@ -17,6 +17,19 @@ export interface ProbeSample {
   error?: string;
 }
 
+/** What one conformance monitor saw during a scenario: how long its behaviour was broken, and how it ended. */
+export interface MonitorOutcome {
+  check: string;
+  /** Total time the verdict was "broken" after every monitor was first healthy. */
+  brokenMs: number;
+  longestBrokenMs: number;
+  /** How many times it went from ok to broken. */
+  breaks: number;
+  okAtEnd: boolean;
+  /** The last detail the monitor gave (names the object and the expectation). */
+  lastDetail: string;
+}
+
 /** A named moment worth showing: "leader moved to ...", "replacement Ready". */
 export interface TimelineMark {
   at: number;
@@ -33,6 +46,8 @@ export class Timeline {
   readonly transitions: Transition[] = [];
   readonly probes: Record<string, ProbeSample[]> = {};
   readonly marks: TimelineMark[] = [];
+  /** Set when the scenario ran conformance monitors. */
+  monitorOutcomes?: MonitorOutcome[];
 
   constructor(readonly scenario: string) {}
 
@@ -68,6 +83,7 @@ export class Timeline {
       transitions: this.transitions,
       probes: this.probes,
       marks: this.marks,
+      monitorOutcomes: this.monitorOutcomes,
     };
     await writeFile(file, `${JSON.stringify(body, null, 2)}\n`);
   }

@@ -1,20 +1,7 @@
 import type { Check, CheckContext, Transition } from '../../checks/check.ts';
 import { closeCheckContext, openCheckContext } from '../../checks/check-context.ts';
 import type { RunContext } from '../../src/run/run-context.ts';
-import type { Timeline } from '../../src/run/timeline.ts';
-
-/** What one conformance monitor saw during a scenario: how long the behaviour was broken, and how it ended. */
-export interface MonitorOutcome {
-  check: string;
-  /** Total time the monitor's verdict was "broken" while watched. */
-  brokenMs: number;
-  longestBrokenMs: number;
-  /** How many times it went from ok to broken. */
-  breaks: number;
-  okAtEnd: boolean;
-  /** The last detail the monitor gave (names the object and the expectation). */
-  lastDetail: string;
-}
+import type { MonitorOutcome, Timeline } from '../../src/run/timeline.ts';
 
 interface Watched {
   check: Check;

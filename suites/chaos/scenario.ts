@@ -1,5 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { Check } from '../../checks/check.ts';
 import type { FaultContext, FaultTarget } from '../../faults/fault.ts';
 import { faultByKind } from '../../faults/registry.ts';
 import { ExitCode, GauntletError } from '../../src/errors.ts';
@@ -7,16 +8,19 @@ import { Ledger } from '../../src/ledger/ledger.ts';
 import { ledgerKey } from '../../src/run/fault-cluster.ts';
 import { type Injection, inject, parseSpec } from '../../src/run/fault-engine.ts';
 import { type RunContext, runContext } from '../../src/run/run-context.ts';
-import { type FaultWindow, Timeline } from '../../src/run/timeline.ts';
+import { type FaultWindow, type MonitorOutcome, Timeline } from '../../src/run/timeline.ts';
+import { formatOutcome, ScenarioMonitors } from './scenario-monitors.ts';
 
 /**
- * One chaos scenario's plumbing: a timeline, the run's ledger, and faults injected through the engine (journaled
- * first) with their windows recorded. finish() reverts whatever is still injected and saves the timeline as
- * <run dir>/timelines/<scenario>.json; call it from an after() hook so it runs on failure too.
+ * One chaos scenario's plumbing: a timeline, the run's ledger, faults injected through the engine (journaled
+ * first) with their windows recorded, and conformance checks' monitors watching throughout. converge() reverts
+ * and waits for every monitor to be healthy again; finish() reverts whatever is still injected, stops the
+ * monitors and saves the timeline as <run dir>/timelines/<scenario>.json: call it from an after() hook.
  */
 export class Scenario {
   readonly timeline: Timeline;
   private readonly injected: { injection: Injection; window: FaultWindow }[] = [];
+  private monitors?: ScenarioMonitors;
 
   private constructor(
     readonly name: string,
@@ -26,11 +30,33 @@ export class Scenario {
     this.timeline = new Timeline(name);
   }
 
-  static async open(name: string): Promise<Scenario> {
+  /** Opens the scenario; with monitors, returns once each of those checks has judged its fixtures healthy. */
+  static async open(name: string, o: { monitors?: Check[] } = {}): Promise<Scenario> {
     const run = runContext();
     const key = ledgerKey(run.cluster, run.kube);
     const ledger = await Ledger.open(run.outDir, key, `${run.runId}-${name}`);
-    return new Scenario(name, run, ledger);
+    const scenario = new Scenario(name, run, ledger);
+    if (o.monitors?.length)
+      scenario.monitors = await ScenarioMonitors.start(run, name, o.monitors, scenario.timeline);
+    return scenario;
+  }
+
+  /**
+   * Reverts every fault, then waits (up to timeoutMs) for every monitored behaviour to be healthy again, and puts
+   * each monitor's outcome (how long it was broken, how often) on the timeline. Throws naming what stayed broken.
+   */
+  async converge(timeoutMs: number): Promise<MonitorOutcome[]> {
+    await this.revertAll();
+    if (!this.monitors) return [];
+    const revertedAt = Date.now();
+    try {
+      await this.monitors.untilAllOk(timeoutMs, 'after the revert');
+      this.timeline.mark(`conformance monitors healthy ${Date.now() - revertedAt} ms after the revert`);
+    } finally {
+      this.timeline.monitorOutcomes = this.monitors.outcomes();
+      for (const outcome of this.timeline.monitorOutcomes) this.timeline.mark(formatOutcome(outcome));
+    }
+    return this.timeline.monitorOutcomes;
   }
 
   get ctx(): FaultContext {
@@ -61,8 +87,26 @@ export class Scenario {
     if (entry) this.timeline.faultOff(entry.window);
   }
 
-  /** Reverts every fault (each on its own: one failure must not leave the others injected), saves the timeline. */
+  /** Reverts every fault, stops the monitors, saves the timeline. */
   async finish(): Promise<string> {
+    let failure: unknown;
+    await this.revertAll().catch((error) => {
+      failure = error;
+    });
+    if (this.monitors) {
+      this.timeline.monitorOutcomes ??= this.monitors.outcomes();
+      await this.monitors.stop();
+    }
+    const dir = join(this.run.outDir, 'timelines');
+    await mkdir(dir, { recursive: true });
+    const file = join(dir, `${this.name}.json`);
+    await this.timeline.save(file);
+    if (failure) throw failure;
+    return file;
+  }
+
+  /** Reverts every fault, each on its own: one failure must not leave the others injected. */
+  private async revertAll(): Promise<void> {
     const failures: string[] = [];
     for (const { injection, window } of [...this.injected].reverse()) {
       try {
@@ -73,16 +117,11 @@ export class Scenario {
       }
     }
     await this.ledger.closeIfClean();
-    const dir = join(this.run.outDir, 'timelines');
-    await mkdir(dir, { recursive: true });
-    const file = join(dir, `${this.name}.json`);
-    await this.timeline.save(file);
     if (failures.length > 0) {
       throw new GauntletError(
         `could not revert (undo by hand; ledger ${this.ledger.file}):\n  - ${failures.join('\n  - ')}`,
         ExitCode.RevertFailed,
       );
     }
-    return file;
   }
 }
