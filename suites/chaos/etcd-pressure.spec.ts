@@ -6,6 +6,7 @@ import { closeCheckContext, openCheckContext } from '../../checks/check-context.
 import type { Injection } from '../../src/run/fault-engine.ts';
 import { runContext } from '../../src/run/run-context.ts';
 import { Scenario } from './scenario.ts';
+import { scenarioMonitors } from './scenario-monitors.ts';
 
 const kept = 20;
 /** The largest quota filled in a scenario: beyond it the fill alone outlasts the scenario's 90 s budget. */
@@ -64,7 +65,7 @@ describe('[Chaos][Etcd] etcd out of space', () => {
       });
     }
     fingerprint = (await snapshot()).hash;
-    scenario = await Scenario.open('etcd-pressure');
+    scenario = await Scenario.open('etcd-pressure', { monitors: scenarioMonitors });
   });
 
   after(async () => {
@@ -113,5 +114,7 @@ describe('[Chaos][Etcd] etcd out of space', () => {
     const after = await snapshot();
     expect(after.count).to.equal(kept);
     expect(after.hash, 'the kept ConfigMaps, uid and data').to.equal(fingerprint);
+    // Service endpoints, DNS and ReplicaSets, watched throughout, are healthy again.
+    await scenario.converge(60_000);
   });
 });

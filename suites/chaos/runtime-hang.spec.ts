@@ -14,6 +14,7 @@ import { ResilientInformer } from '../../src/kube/informer.ts';
 import { watchUntil } from '../../src/kube/watch-until.ts';
 import { runContext } from '../../src/run/run-context.ts';
 import { Scenario } from './scenario.ts';
+import { scenarioMonitors } from './scenario-monitors.ts';
 
 const replicas = 3;
 /** The pods' not-ready toleration: 5 s, as latency-sensitive services set it (the cluster default is 30 s). */
@@ -98,7 +99,7 @@ describe('[Chaos][Node] container runtime hang', () => {
       path: `/apis/discovery.k8s.io/v1/namespaces/${namespace}/endpointslices`,
       list: () => discovery.listNamespacedEndpointSlice({ namespace }),
     });
-    scenario = await Scenario.open('runtime-hang');
+    scenario = await Scenario.open('runtime-hang', { monitors: scenarioMonitors });
   });
 
   after(async () => {
@@ -201,7 +202,8 @@ describe('[Chaos][Node] container runtime hang', () => {
 
   it('after the runtime recovers the node is Ready and nothing stays stuck', async () => {
     const { kube, namespace } = ctx;
-    await scenario.finish();
+    // Reverts, then waits for the watched Service endpoints, DNS and ReplicaSets to be healthy again.
+    await scenario.converge(60_000);
     await watchUntil<V1Node, true>(kube, {
       list: () => kube.core.listNode({ fieldSelector: `metadata.name=${node}` }),
       path: '/api/v1/nodes',

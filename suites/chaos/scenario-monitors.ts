@@ -1,7 +1,14 @@
+import { createHash } from 'node:crypto';
 import type { Check, CheckContext, Transition } from '../../checks/check.ts';
 import { closeCheckContext, openCheckContext } from '../../checks/check-context.ts';
+import { replacedPods } from '../../checks/self-healing/replaced-pods.ts';
+import { dnsServiceRecordsCheck } from '../../checks/service-discovery/dns-service-records.ts';
+import { endpointSlicesCheck } from '../../checks/service-discovery/endpoint-slices.ts';
 import type { RunContext } from '../../src/run/run-context.ts';
 import type { MonitorOutcome, Timeline } from '../../src/run/timeline.ts';
+
+/** The behaviours every chaos scenario watches by default: Service endpoints, DNS answers, ReplicaSet health. */
+export const scenarioMonitors: Check[] = [endpointSlicesCheck, dnsServiceRecordsCheck, replacedPods];
 
 interface Watched {
   check: Check;
@@ -35,7 +42,9 @@ export class ScenarioMonitors {
     const monitors = new ScenarioMonitors(timeline);
     try {
       for (const check of checks) {
-        const ctx = await openCheckContext(run, `${scenario}-${check.name}`);
+        // Namespace names hold 63 characters: the check, a short tag of the scenario, the run id.
+        const tag = createHash('sha256').update(scenario).digest('hex').slice(0, 4);
+        const ctx = await openCheckContext(run, `${check.name}-${tag}`);
         const entry: Watched = { check, ctx, transitions: [], done: Promise.resolve() };
         monitors.watched.push(entry);
         await check.setup(ctx);

@@ -6,6 +6,7 @@ import { zoneLabel } from '../../src/kube/describe.ts';
 import { watchUntil } from '../../src/kube/watch-until.ts';
 import { runContext } from '../../src/run/run-context.ts';
 import { Scenario } from './scenario.ts';
+import { scenarioMonitors } from './scenario-monitors.ts';
 
 const pause = { name: 'app', image: 'registry.k8s.io/pause:3.10' };
 /** Pods that leave an unreachable node after 5 s, as latency-sensitive services configure (default: 300 s). */
@@ -97,7 +98,7 @@ describe('[Chaos][Zone] zone loss', () => {
       ['zonal', 1],
     ] as const)
       await available(name, replicas, 60_000);
-    scenario = await Scenario.open('zone-loss');
+    scenario = await Scenario.open('zone-loss', { monitors: scenarioMonitors });
   });
 
   after(async () => {
@@ -219,7 +220,8 @@ describe('[Chaos][Zone] zone loss', () => {
 
   it('after the zone comes back, everything converges: nodes Ready, the zonal pod Running, nothing stuck', async () => {
     const { kube, namespace } = ctx;
-    await scenario.finish();
+    // Reverts, then waits for the watched Service endpoints, DNS and ReplicaSets to be healthy again.
+    await scenario.converge(90_000);
     const revertedAt = Date.now();
     await watchUntil<V1Node, true>(kube, {
       list: () => kube.core.listNode(),

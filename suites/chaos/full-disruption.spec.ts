@@ -1,0 +1,182 @@
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { V1Node, V1Pod } from '@kubernetes/client-node';
+import { expect } from 'chai';
+import type { CheckContext } from '../../checks/check.ts';
+import { closeCheckContext, openCheckContext } from '../../checks/check-context.ts';
+import { ResilientInformer } from '../../src/kube/informer.ts';
+import { watchUntil } from '../../src/kube/watch-until.ts';
+import { runContext } from '../../src/run/run-context.ts';
+import { Scenario } from './scenario.ts';
+import { scenarioMonitors } from './scenario-monitors.ts';
+
+const replicas = 6;
+const readyStatus = (node: V1Node) => node.status?.conditions?.find((c) => c.type === 'Ready')?.status;
+const evictionTaints = (node: V1Node) =>
+  (node.spec?.taints ?? []).filter(
+    (t) =>
+      t.effect === 'NoExecute' &&
+      (t.key === 'node.kubernetes.io/unreachable' || t.key === 'node.kubernetes.io/not-ready'),
+  );
+/** kube-controller-manager's own words when it stops evicting because every node is unreachable. */
+const enteringMessage = 'Controller detected that all Nodes are not-Ready. Entering master disruption mode';
+
+/**
+ * Every zone loses the API at once (a control-plane network partition, not an outage of the nodes): the node
+ * lifecycle controller must take it for its own problem, enter full-disruption mode, remove the eviction taints
+ * and stop evicting, so that no pod is lost when the partition heals. Mirrors upstream's node lifecycle
+ * controller unit test "all zones fully disrupted" in e2e form.
+ */
+describe('[Chaos][Zone] every zone loses the API at once: full disruption, no mass eviction', () => {
+  let ctx: CheckContext;
+  let scenario: Scenario;
+  let uids: string[] = [];
+  let allUnknownAt = 0;
+  const timings = () => runContext().cluster.local!.config.timings;
+
+  before(async function () {
+    const run = runContext();
+    if (!run.cluster.local) this.skip(); // freezing every zone's kubelets exists on the embedded cluster
+    ctx = await openCheckContext(run, 'chaos-disruption');
+    const { kube, namespace, labels } = ctx;
+    await kube.apps.createNamespacedDeployment({
+      namespace,
+      body: {
+        metadata: { name: 'steady', labels },
+        spec: {
+          replicas,
+          selector: { matchLabels: { app: 'steady' } },
+          // Default tolerations (the cluster's unreachable toleration): what most workloads run with.
+          template: {
+            metadata: { labels: { ...labels, app: 'steady' } },
+            spec: { containers: [{ name: 'app', image: 'registry.k8s.io/pause:3.10' }] },
+          },
+        },
+      },
+    });
+    const pods = await watchUntil<V1Pod, V1Pod[]>(kube, {
+      list: () => kube.core.listNamespacedPod({ namespace, labelSelector: 'app=steady' }),
+      path: `/api/v1/namespaces/${namespace}/pods`,
+      query: { labelSelector: 'app=steady' },
+      done: (list) => {
+        const running = list.filter((p) => p.status?.phase === 'Running' && !p.metadata?.deletionTimestamp);
+        return running.length === replicas ? running : undefined;
+      },
+      what: `${replicas} Running steady pods`,
+      timeoutMs: 60_000,
+    });
+    uids = pods.map((p) => p.metadata!.uid!).sort();
+    scenario = await Scenario.open('full-disruption', { monitors: scenarioMonitors });
+  });
+
+  after(async () => {
+    if (scenario) await scenario.finish();
+    if (ctx) await closeCheckContext(ctx);
+  });
+
+  it('every node goes Unknown within the grace period', async () => {
+    const { kube } = ctx;
+    const t = timings();
+    for (const zone of runContext().cluster.local!.config.zones)
+      await scenario.inject('zone-loss', { kind: 'zone', name: zone });
+    const injectedAt = Date.now();
+    // Nodes renew their Lease at different moments: the last one can be a whole lease duration behind the first.
+    const boundMs =
+      (t.nodeMonitorGracePeriodSeconds + t.nodeMonitorPeriodSeconds + t.nodeLeaseDurationSeconds + 5) * 1000;
+    await watchUntil<V1Node, true>(kube, {
+      list: () => kube.core.listNode(),
+      path: '/api/v1/nodes',
+      done: (nodes) => (nodes.length > 0 && nodes.every((n) => readyStatus(n) === 'Unknown')) || undefined,
+      what: 'every node to be Unknown',
+      progress: (nodes) => nodes.map((n) => `${n.metadata?.name}:${readyStatus(n)}`).join(', '),
+      timeoutMs: boundMs,
+    });
+    allUnknownAt = Date.now();
+    scenario.timeline.mark(`every node Unknown ${allUnknownAt - injectedAt} ms after the partition`);
+  });
+
+  it('the controller enters full-disruption mode: eviction taints removed, and no pod evicted for longer than pods tolerate', async () => {
+    const { kube, namespace } = ctx;
+    const t = timings();
+    // Zones go Unknown a few seconds apart, and a zone alone is tainted at the normal rate until all are down.
+    await watchUntil<V1Node, true>(kube, {
+      list: () => kube.core.listNode(),
+      path: '/api/v1/nodes',
+      done: (nodes) => nodes.every((n) => evictionTaints(n).length === 0) || undefined,
+      what: 'no node to carry a NoExecute unreachable/not-ready taint',
+      progress: (nodes) =>
+        nodes
+          .filter((n) => evictionTaints(n).length > 0)
+          .map((n) => n.metadata?.name)
+          .join(', '),
+      timeoutMs: (t.nodeMonitorPeriodSeconds * 3 + 10) * 1000,
+    });
+    const logs = await controllerManagerLogs();
+    expect(logs, 'kube-controller-manager logs').to.contain(enteringMessage);
+    scenario.timeline.mark('kube-controller-manager entered master disruption mode');
+
+    // Holding the partition past the pods' toleration is the point: evictions, if any, would happen in it.
+    const holdMs = Math.max(0, allUnknownAt + (t.unreachableTolerationSeconds + 10) * 1000 - Date.now());
+    const evicted = await podsDeletedWithin(kube, namespace, holdMs);
+    scenario.timeline.mark(`held ${holdMs} ms past the pods' ${t.unreachableTolerationSeconds} s toleration`);
+    expect(evicted, 'pods deleted while every zone was partitioned').to.deep.equal([]);
+  });
+
+  it('after the partition heals: nodes Ready, the very same pods Running (none replaced), monitors healthy', async () => {
+    const { kube, namespace } = ctx;
+    const outcomes = await scenario.converge(90_000);
+    await watchUntil<V1Node, true>(kube, {
+      list: () => kube.core.listNode(),
+      path: '/api/v1/nodes',
+      done: (nodes) => nodes.every((n) => readyStatus(n) === 'True') || undefined,
+      what: 'every node Ready again',
+      timeoutMs: 60_000,
+    });
+    const pods = await watchUntil<V1Pod, V1Pod[]>(kube, {
+      list: () => kube.core.listNamespacedPod({ namespace, labelSelector: 'app=steady' }),
+      path: `/api/v1/namespaces/${namespace}/pods`,
+      query: { labelSelector: 'app=steady' },
+      done: (list) =>
+        list.length === replicas &&
+        list.every((p) => p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'))
+          ? list
+          : undefined,
+      what: `${replicas} Ready steady pods`,
+      timeoutMs: 60_000,
+    });
+    expect(pods.map((p) => p.metadata!.uid!).sort(), 'pod uids before and after').to.deep.equal(uids);
+    expect(outcomes.every((o) => o.okAtEnd)).to.equal(true);
+  });
+});
+
+async function controllerManagerLogs(): Promise<string> {
+  const dir = join(runContext().cluster.local!.dir, 'logs');
+  const files = (await readdir(dir)).filter((f) => f.startsWith('kube-controller-manager'));
+  return (await Promise.all(files.map((f) => readFile(join(dir, f), 'utf8')))).join('\n');
+}
+
+/** Watches the namespace's pods for holdMs and returns those that got a deletionTimestamp or disappeared. */
+async function podsDeletedWithin(
+  kube: CheckContext['kube'],
+  namespace: string,
+  holdMs: number,
+): Promise<string[]> {
+  const pods = new ResilientInformer<V1Pod>(kube, {
+    path: `/api/v1/namespaces/${namespace}/pods`,
+    list: () => kube.core.listNamespacedPod({ namespace }),
+  });
+  const deleted = new Set<string>();
+  const known = new Set<string>();
+  pods.on('change', () => {
+    const now = [...pods.list()];
+    for (const p of now) {
+      known.add(p.metadata!.name!);
+      if (p.metadata?.deletionTimestamp) deleted.add(p.metadata.name!);
+    }
+    for (const name of known) if (!now.some((p) => p.metadata?.name === name)) deleted.add(name);
+  });
+  await pods.start();
+  await new Promise((resolve) => setTimeout(resolve, holdMs));
+  pods.stop();
+  return [...deleted].sort();
+}
