@@ -1,4 +1,4 @@
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, watch } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { V1Node, V1Pod } from '@kubernetes/client-node';
 import { expect } from 'chai';
@@ -111,8 +111,8 @@ describe('[Chaos][Zone] every zone loses the API at once: full disruption, no ma
           .join(', '),
       timeoutMs: (t.nodeMonitorPeriodSeconds * 3 + 10) * 1000,
     });
-    const logs = await controllerManagerLogs();
-    expect(logs, 'kube-controller-manager logs').to.contain(enteringMessage);
+    // Component logs are flushed every few seconds (--log-flush-frequency, 5 s): wait for the line to land.
+    await untilControllerManagerLogs(enteringMessage, 20_000);
     scenario.timeline.mark('kube-controller-manager entered master disruption mode');
 
     // Holding the partition past the pods' toleration is the point: evictions, if any, would happen in it.
@@ -149,10 +149,26 @@ describe('[Chaos][Zone] every zone loses the API at once: full disruption, no ma
   });
 });
 
-async function controllerManagerLogs(): Promise<string> {
+/** Resolves once a kube-controller-manager log holds the message, woken by writes to the logs directory. */
+async function untilControllerManagerLogs(message: string, timeoutMs: number): Promise<void> {
   const dir = join(runContext().cluster.local!.dir, 'logs');
-  const files = (await readdir(dir)).filter((f) => f.startsWith('kube-controller-manager'));
-  return (await Promise.all(files.map((f) => readFile(join(dir, f), 'utf8')))).join('\n');
+  const logged = async () => {
+    const files = (await readdir(dir)).filter((f) => f.startsWith('kube-controller-manager'));
+    const texts = await Promise.all(files.map((f) => readFile(join(dir, f), 'utf8')));
+    return texts.some((t) => t.includes(message));
+  };
+  const abort = new AbortController();
+  const timer = setTimeout(() => abort.abort(), timeoutMs);
+  try {
+    const watcher = watch(dir, { signal: abort.signal });
+    if (await logged()) return;
+    for await (const _ of watcher) if (await logged()) return;
+  } catch (error) {
+    if ((error as Error).name !== 'AbortError') throw error;
+  } finally {
+    clearTimeout(timer);
+  }
+  throw new Error(`kube-controller-manager did not log "${message}" within ${timeoutMs} ms`);
 }
 
 /** Watches the namespace's pods for holdMs and returns those that got a deletionTimestamp or disappeared. */
