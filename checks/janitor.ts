@@ -1,13 +1,16 @@
 import type { Kube } from '../src/kube/client.ts';
+import { liveRuns, runLeaseNamespace } from '../src/run/run-lease.ts';
 import { runLabel } from './check.ts';
 
 /**
  * Removes what earlier runs left behind (a killed harness never tears down): namespaces and the
  * cluster-scoped objects checks create (PersistentVolumes, StorageClasses, simulated Nodes), found by the run label.
- * The current run's objects are kept.
+ * Objects of the current run, and of any run whose Lease is still renewed (another CI job against the same
+ * cluster right now), are kept.
  */
 export async function cleanLeftovers(kube: Kube, currentRunId: string): Promise<{ deleted: string[] }> {
-  const labelSelector = `${runLabel},${runLabel}!=${currentRunId}`;
+  const keep = new Set([currentRunId, ...(await liveRuns(kube))]);
+  const labelSelector = `${runLabel},${runLabel} notin (${[...keep].join(',')})`;
   const deleted: string[] = [];
   const namespaces = await kube.core.listNamespace({ labelSelector });
   for (const ns of namespaces.items) {
@@ -36,7 +39,15 @@ export async function cleanLeftovers(kube: Kube, currentRunId: string): Promise<
     await kube.core.deleteNode({ name }).catch(ignoreNotFound);
     deleted.push(`node/${name}`);
   }
-  const { StorageV1Api } = await import('@kubernetes/client-node');
+  const { CoordinationV1Api, StorageV1Api } = await import('@kubernetes/client-node');
+  const coordination = kube.config.makeApiClient(CoordinationV1Api);
+  const leases = await coordination.listNamespacedLease({ namespace: runLeaseNamespace, labelSelector });
+  for (const lease of leases.items) {
+    await coordination
+      .deleteNamespacedLease({ name: lease.metadata!.name!, namespace: runLeaseNamespace })
+      .catch(ignoreNotFound);
+    deleted.push(`lease/${lease.metadata!.name}`);
+  }
   const storage = kube.config.makeApiClient(StorageV1Api);
   const classes = await storage.listStorageClass({ labelSelector });
   for (const sc of classes.items) {

@@ -11,6 +11,7 @@ import { pendingIn } from '../ledger/ledger.ts';
 import { progress } from '../log.ts';
 import { setRunContext } from './run-context.ts';
 import { newRunId } from './run-id.ts';
+import { holdRunLease } from './run-lease.ts';
 import { runSuites, type SuiteOutcome } from './suites.ts';
 
 /** The main job: provision -> suites -> run directory (summary, component logs) -> teardown (always). */
@@ -22,6 +23,7 @@ export async function runJob(flags: RunFlags): Promise<void> {
   const interrupt = interruptSignal();
   let cluster: ProvisionedCluster | undefined;
   let outcome: SuiteOutcome | undefined;
+  let lease: { release(): Promise<void> } | undefined;
   const started = new Date();
   try {
     await mkdir(outDir, { recursive: true });
@@ -31,7 +33,13 @@ export async function runJob(flags: RunFlags): Promise<void> {
       : await provisionCluster(config, { progress: log, signal: interrupt.signal });
     if (interrupt.interrupted()) throw new Interrupted();
     if (!cluster.owned) await recoverLeftoverFaults(cluster, log);
-    setRunContext({ runId, config, cluster, outDir, signal: interrupt.signal });
+    const run = setRunContext({ runId, config, cluster, outDir, signal: interrupt.signal });
+    lease = await holdRunLease(run.kube, runId).catch((error: Error) => {
+      log.step(
+        `warning: no run Lease (${error.message}); a concurrent run's janitor may remove this run's objects`,
+      );
+      return undefined;
+    });
     log.step(`running suites: ${config.run.suites.join(', ')}`);
     outcome = await runSuites(config.run.suites, {
       grep: flags.grep,
@@ -41,6 +49,7 @@ export async function runJob(flags: RunFlags): Promise<void> {
     if (interrupt.interrupted()) throw new Interrupted();
   } finally {
     interrupt.dispose();
+    await lease?.release();
     if (cluster?.local) {
       await cp(join(cluster.local.dir, 'logs'), join(outDir, 'logs'), { recursive: true }).catch(
         () => undefined,

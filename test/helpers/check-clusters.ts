@@ -16,7 +16,7 @@ export type Verdicts = Record<string, { state: string; error?: string }>;
  */
 export class CheckClusters {
   private constructor(
-    private readonly state: string,
+    readonly stateDir: string,
     private readonly env: Record<string, string>,
   ) {}
 
@@ -29,7 +29,7 @@ export class CheckClusters {
   async up(name: string, config?: string): Promise<void> {
     const args = ['cluster', 'up', '--name', name, '--nodes-per-zone', '1'];
     if (config) {
-      const file = join(this.state, `${name}.yaml`);
+      const file = join(this.stateDir, `${name}.yaml`);
       await writeFile(file, `apiVersion: gauntlet.dev/v1alpha1\nkind: GauntletConfig\n${config}`);
       args.push('--config', file);
     }
@@ -46,7 +46,7 @@ export class CheckClusters {
     grep: string,
     timeoutMs = 180_000,
   ): Promise<{ exitCode: number; verdicts: Verdicts }> {
-    const out = join(this.state, `out-${cluster}`);
+    const out = join(this.stateDir, `out-${cluster}`);
     const run = await gauntlet(
       ['run', '--cluster', cluster, '--suite', 'conformance', '--grep', grep, '--out', out],
       this.env,
