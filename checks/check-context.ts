@@ -3,7 +3,7 @@ import { type CheckContext, checkLabel, runLabel } from './check.ts';
 
 /** Creates the check's namespace, labelled so the janitor can find it if the run dies. */
 export async function openCheckContext(
-  run: Pick<RunContext, 'kube' | 'cluster' | 'runId'>,
+  run: Pick<RunContext, 'kube' | 'cluster' | 'runId'> & { config?: Pick<RunContext['config'], 'checks'> },
   checkName: string,
 ): Promise<CheckContext> {
   const labels = { [runLabel]: run.runId, [checkLabel]: checkName };
@@ -15,7 +15,16 @@ export async function openCheckContext(
     .catch((error: { code?: number }) => {
       if (error.code !== 409) throw error;
     });
-  return { kube: run.kube, cluster: run.cluster, runId: run.runId, namespace, labels };
+  return {
+    kube: run.kube,
+    cluster: run.cluster,
+    runId: run.runId,
+    namespace,
+    labels,
+    ...(run.config
+      ? { probe: { image: run.config.checks.probeImage, clusterDomain: run.config.checks.clusterDomain } }
+      : {}),
+  };
 }
 
 /** Deletes the check's namespace (and so everything in it); cluster-scoped fixtures are the check's job. */

@@ -14,6 +14,8 @@ export interface CheckContext {
   namespace: string;
   /** Labels every object the check creates must carry. */
   labels: Record<string, string>;
+  /** Probe pods (DNS lookups, environment) on existing clusters, whose pods run containers: config checks.*. */
+  probe?: { image: string; clusterDomain: string };
 }
 
 /** One observed change of a monitored behaviour. Times are epoch milliseconds. */

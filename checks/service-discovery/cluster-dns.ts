@@ -1,9 +1,17 @@
 import { Resolver } from 'node:dns/promises';
 import type { CheckContext } from '../check.ts';
+import { aAddresses, type DigResult, parseDig, srvRecords } from './dig-output.ts';
+import { type ProbePod, startProbePod } from './probe-pod.ts';
+
+/** The two lookups the DNS checks make, answered by node's resolver or by dig in a probe pod. */
+export interface DnsLookups {
+  resolve4(name: string): Promise<string[]>;
+  resolveSrv(name: string): Promise<{ name: string; port: number }[]>;
+}
 
 export interface ClusterDnsAccess {
-  resolver: Resolver;
-  /** host:port, for messages. */
+  resolver: DnsLookups;
+  /** Where answers come from, for messages: host:port, or the probe pod. */
   server: string;
   /** The domain the cluster's pods use: what names must resolve under. */
   domain: string;
@@ -11,18 +19,20 @@ export interface ClusterDnsAccess {
 
 /** How often DNS is asked again when no API event prompts it: DNS answers cannot be watched. */
 export const dnsPollIntervalMs = 250;
+/** Pulling the probe image on a fresh node is the slow part. */
+const probeStartTimeoutMs = 120_000;
 
 /**
- * The cluster's DNS server as this process can reach it, or why it cannot: the embedded cluster's CoreDNS
- * listens on loopback; a real cluster's DNS answers inside the cluster only (a probe pod would be needed).
+ * The cluster's DNS server as the check can ask it, or why it cannot: the embedded cluster's CoreDNS listens on
+ * loopback and is asked directly; an existing cluster's DNS answers inside it only, so a probe pod in the check's
+ * namespace asks it with dig, as a workload would (its resolv.conf points at the cluster DNS).
  */
 export function clusterDns(ctx: CheckContext): ClusterDnsAccess | { skipped: string } {
   const local = ctx.cluster.local;
-  if (!local)
-    return {
-      skipped:
-        'the cluster DNS of an existing cluster answers inside it only, and the probe-pod path is not implemented yet',
-    };
+  if (!local) {
+    const domain = ctx.probe?.clusterDomain ?? 'cluster.local';
+    return { resolver: new ProbePodLookups(ctx), server: `a probe pod in ${ctx.namespace}`, domain };
+  }
   if (!local.dns)
     return {
       skipped:
@@ -33,6 +43,40 @@ export function clusterDns(ctx: CheckContext): ClusterDnsAccess | { skipped: str
   const server = `${local.dns.server.host}:${local.dns.server.port}`;
   resolver.setServers([server]);
   return { resolver, server, domain: local.dns.clusterDomain };
+}
+
+/** Started on the first lookup, shared by every lookup of the check's namespace, deleted with the namespace. */
+const probes = new Map<string, Promise<ProbePod>>();
+
+class ProbePodLookups implements DnsLookups {
+  constructor(private readonly ctx: CheckContext) {}
+
+  private async dig(type: 'A' | 'SRV', name: string): Promise<DigResult> {
+    let probe = probes.get(this.ctx.namespace);
+    if (!probe) {
+      probe = startProbePod(this.ctx, 'dns-probe', probeStartTimeoutMs);
+      probes.set(this.ctx.namespace, probe);
+      probe.catch(() => probes.delete(this.ctx.namespace));
+    }
+    const { stdout } = await (await probe).exec(
+      ['dig', '+time=1', '+tries=1', '+noall', '+comments', '+answer', type, name],
+      5_000,
+    );
+    const result = parseDig(stdout, type);
+    // Errors shaped like node's resolver's, so the checks' messages read the same on both paths.
+    if (result.status === 'NXDOMAIN') throw Object.assign(new Error(name), { code: 'ENOTFOUND' });
+    if (result.status !== 'NOERROR') throw Object.assign(new Error(name), { code: result.status });
+    if (result.answers.length === 0) throw Object.assign(new Error(name), { code: 'ENODATA' });
+    return result;
+  }
+
+  async resolve4(name: string): Promise<string[]> {
+    return aAddresses(await this.dig('A', name));
+  }
+
+  async resolveSrv(name: string): Promise<{ name: string; port: number }[]> {
+    return srvRecords(await this.dig('SRV', name));
+  }
 }
 
 type Answer<T> = { ok: T } | { error: string };

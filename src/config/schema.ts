@@ -137,6 +137,14 @@ export const configSchema = z.strictObject({
       build: z.boolean().default(true),
     })
     .prefault({}),
+  checks: z
+    .strictObject({
+      /** Probe pods on existing clusters: DNS lookups and service environment (needs dig, env, sleep). */
+      probeImage: z.string().min(1).default('registry.k8s.io/e2e-test-images/jessie-dnsutils:1.7'),
+      /** The cluster domain of an existing cluster (the embedded one knows its own). */
+      clusterDomain: z.string().min(1).default('cluster.local'),
+    })
+    .prefault({}),
   run: z
     .strictObject({
       suites: z
