@@ -15,6 +15,8 @@ interface Watched {
   ctx: CheckContext;
   transitions: Transition[];
   done: Promise<void>;
+  /** The monitor returned at once without a verdict: nothing to watch on this cluster (a skipped check). */
+  inapplicable?: boolean;
 }
 
 /**
@@ -50,6 +52,11 @@ export class ScenarioMonitors {
         await check.setup(ctx);
         entry.done = check
           .monitor(ctx, monitors.abort.signal, (t) => monitors.record(entry, { ...t, check: check.name }))
+          .then(() => {
+            if (monitors.abort.signal.aborted || entry.transitions.length > 0) return;
+            entry.inapplicable = true;
+            for (const wake of monitors.waiters) wake();
+          })
           .catch((error: Error) =>
             monitors.record(entry, {
               at: Date.now(),
@@ -76,7 +83,7 @@ export class ScenarioMonitors {
   }
 
   private brokenNow(): Watched[] {
-    return this.watched.filter((w) => w.transitions.at(-1)?.ok !== true);
+    return this.watched.filter((w) => !w.inapplicable && w.transitions.at(-1)?.ok !== true);
   }
 
   /** Resolves when every monitor's latest verdict is ok; rejects after timeoutMs naming the ones still broken. */
@@ -107,36 +114,38 @@ export class ScenarioMonitors {
 
   /** Each monitor's broken time and breaks since every monitor was first healthy, measured up to now. */
   outcomes(now = Date.now()): MonitorOutcome[] {
-    return this.watched.map(({ check, transitions }) => {
-      const watched = transitions.filter((t) => t.at >= this.armedAt);
-      let brokenMs = 0;
-      let longestBrokenMs = 0;
-      let breaks = 0;
-      let brokenSince: number | undefined;
-      const close = (at: number) => {
-        if (brokenSince === undefined) return;
-        brokenMs += at - brokenSince;
-        longestBrokenMs = Math.max(longestBrokenMs, at - brokenSince);
-        brokenSince = undefined;
-      };
-      for (const t of watched) {
-        if (t.ok) close(t.at);
-        else if (brokenSince === undefined) {
-          brokenSince = t.at;
-          breaks += 1;
+    return this.watched
+      .filter((w) => !w.inapplicable)
+      .map(({ check, transitions }) => {
+        const watched = transitions.filter((t) => t.at >= this.armedAt);
+        let brokenMs = 0;
+        let longestBrokenMs = 0;
+        let breaks = 0;
+        let brokenSince: number | undefined;
+        const close = (at: number) => {
+          if (brokenSince === undefined) return;
+          brokenMs += at - brokenSince;
+          longestBrokenMs = Math.max(longestBrokenMs, at - brokenSince);
+          brokenSince = undefined;
+        };
+        for (const t of watched) {
+          if (t.ok) close(t.at);
+          else if (brokenSince === undefined) {
+            brokenSince = t.at;
+            breaks += 1;
+          }
         }
-      }
-      close(now);
-      const last = transitions.at(-1);
-      return {
-        check: check.name,
-        brokenMs,
-        longestBrokenMs,
-        breaks,
-        okAtEnd: last?.ok === true,
-        lastDetail: last?.detail ?? 'no verdict',
-      };
-    });
+        close(now);
+        const last = transitions.at(-1);
+        return {
+          check: check.name,
+          brokenMs,
+          longestBrokenMs,
+          breaks,
+          okAtEnd: last?.ok === true,
+          lastDetail: last?.detail ?? 'no verdict',
+        };
+      });
   }
 
   /** Stops the monitors and removes their fixtures; safe to call twice. */
