@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { V1Namespace } from '@kubernetes/client-node';
 import { watchUntil } from '../kube/watch-until.ts';
+import { emitProgress } from '../run/progress.ts';
 import type { RunContext } from '../run/run-context.ts';
 import type { Timeline } from '../run/timeline.ts';
 import { type K6Result, runK6 } from './k6.ts';
@@ -36,6 +37,7 @@ export function loadAlongside(
   env: Record<string, string>,
 ): K6Load {
   timeline.mark(`k6 ${script} started`);
+  emitProgress({ event: 'load-start', scenario: timeline.scenario, script });
   const result = runK6({
     script: k6Script(script),
     summaryFile: join(run.outDir, 'k6', `${file}.summary.json`),
@@ -51,6 +53,12 @@ export function loadAlongside(
         describeTrends(r.summary).join('; '),
       r.finishedAt,
     );
+    const p99Ms = Object.fromEntries(
+      Object.entries(r.summary.trends).flatMap(([metric, f]) =>
+        f.p99 === undefined ? [] : [[metric, f.p99]],
+      ),
+    );
+    emitProgress({ event: 'load-end', scenario: timeline.scenario, script, verdict: r.verdict, p99Ms });
     return r;
   });
 

@@ -9,6 +9,7 @@ import type { RunFlags } from '../cli/run-command.ts';
 import { ExitCode, GauntletError } from '../errors.ts';
 import { pendingIn } from '../ledger/ledger.ts';
 import { progress } from '../log.ts';
+import { emitProgress } from './progress.ts';
 import { setRunContext } from './run-context.ts';
 import { newRunId } from './run-id.ts';
 import { runSuites, type SuiteOutcome } from './suites.ts';
@@ -24,8 +25,10 @@ export async function runJob(flags: RunFlags): Promise<void> {
   let outcome: SuiteOutcome | undefined;
   const started = new Date();
   try {
+    emitProgress({ event: 'phase', phase: 'bootstrap', detail: `run ${runId}` });
     await mkdir(outDir, { recursive: true });
     log.step(`run ${runId}: output in ${outDir}`);
+    emitProgress({ event: 'phase', phase: 'provision', detail: flags.cluster ?? config.cluster.provisioner });
     cluster = flags.cluster
       ? await attachLocalCluster(flags.cluster)
       : await provisionCluster(config, { progress: log, signal: interrupt.signal });
@@ -33,6 +36,7 @@ export async function runJob(flags: RunFlags): Promise<void> {
     if (!cluster.owned) await recoverLeftoverFaults(cluster, log);
     setRunContext({ runId, config, cluster, outDir });
     log.step(`running suites: ${config.run.suites.join(', ')}`);
+    emitProgress({ event: 'phase', phase: 'suite', detail: config.run.suites.join(', ') });
     outcome = await runSuites(config.run.suites, {
       grep: flags.grep,
       junitFile: join(outDir, 'junit.xml'),
@@ -40,6 +44,7 @@ export async function runJob(flags: RunFlags): Promise<void> {
     });
     if (interrupt.interrupted()) throw new Interrupted();
   } finally {
+    emitProgress({ event: 'phase', phase: 'teardown' });
     interrupt.dispose();
     if (cluster?.local) {
       await cp(join(cluster.local.dir, 'logs'), join(outDir, 'logs'), { recursive: true }).catch(
@@ -63,7 +68,10 @@ export async function runJob(flags: RunFlags): Promise<void> {
       ExitCode.RevertFailed,
     );
   }
-  process.exitCode = outcome.failed > 0 ? ExitCode.CheckFailed : ExitCode.Passed;
+  const exitCode = outcome.failed > 0 ? ExitCode.CheckFailed : ExitCode.Passed;
+  const { passed, failed, pending } = outcome;
+  emitProgress({ event: 'run-end', runDir: outDir, passed, failed, pending, exitCode });
+  process.exitCode = exitCode;
 }
 
 /** A cluster we did not create may still carry faults of a harness that was killed: revert them before judging it. */
