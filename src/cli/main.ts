@@ -1,31 +1,8 @@
-import { Command, CommanderError } from 'commander';
+import { CommanderError } from 'commander';
 import { ExitCode, GauntletError } from '../errors.ts';
-import { clusterCommand } from './cluster-command.ts';
-import { faultCommand, recoverCommand } from './fault-command.ts';
-import { internalCommand } from './internal-command.ts';
-import { runCommand } from './run-command.ts';
-import { toolsCommand } from './tools-command.ts';
+import { buildProgram } from './program.ts';
 
-const program = new Command('gauntlet')
-  .description(
-    'Chaos-and-conformance harness for Kubernetes: provision a cluster, check what people depend on, ' +
-      'inject faults, report what held.\n\nExit codes: 0 passed, 1 a check failed, 2 usage or config error, ' +
-      '3 infrastructure error, 4 a fault could not be reverted, 130 interrupted.',
-  )
-  .version('0.1.0')
-  .showHelpAfterError('(run with --help for usage)')
-  .exitOverride();
-
-program.addCommand(clusterCommand());
-program.addCommand(toolsCommand());
-program.addCommand(runCommand());
-program.addCommand(faultCommand());
-program.addCommand(recoverCommand());
-program.addCommand(internalCommand(), { hidden: true });
-for (const command of program.commands) {
-  command.exitOverride();
-  for (const sub of command.commands) sub.exitOverride();
-}
+const program = buildProgram();
 
 try {
   await program.parseAsync(process.argv);

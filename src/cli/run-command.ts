@@ -1,4 +1,4 @@
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { type ClusterFlags, withClusterOptions } from './options.ts';
 
 export interface RunFlags extends ClusterFlags {
@@ -7,6 +7,8 @@ export interface RunFlags extends ClusterFlags {
   keep?: boolean;
   out?: string;
   grep?: string;
+  quiet?: boolean;
+  json?: boolean;
 }
 
 export function runCommand(): Command {
@@ -20,9 +22,19 @@ export function runCommand(): Command {
     .option('--keep', 'leave the provisioned cluster running afterwards')
     .option('--out <dir>', 'parent directory of run directories (default reports/out)')
     .option('--grep <pattern>', 'only tests whose title matches, e.g. "\\[Smoke\\]"')
+    .addOption(
+      new Option('--quiet', 'no progress lines on stderr (results and errors still)').conflicts('json'),
+    )
+    .option('--json', 'progress as JSON lines on stderr (phase, test-start, test-end, fault-on, ...)')
     .action(async (flags: RunFlags) => {
       // Loaded on demand: mocha and the Kubernetes client are heavy, and other commands never need them.
       const { runJob } = await import('../run/run-job.ts');
-      await runJob(flags);
+      const { startProgress } = await import('../run/progress.ts');
+      const stop = startProgress(flags.json ? 'json' : flags.quiet ? 'quiet' : 'human');
+      try {
+        await runJob(flags);
+      } finally {
+        stop();
+      }
     });
 }

@@ -114,6 +114,7 @@ const toolPaths = z.strictObject({
   kwok: z.string().optional(),
   kwokctl: z.string().optional(),
   coredns: z.string().optional(),
+  k6: z.string().optional(),
 });
 
 export const configSchema = z.strictObject({

@@ -9,6 +9,7 @@ import type { RunFlags } from '../cli/run-command.ts';
 import { ExitCode, GauntletError } from '../errors.ts';
 import { pendingIn } from '../ledger/ledger.ts';
 import { progress } from '../log.ts';
+import { emitProgress } from './progress.ts';
 import { setRunContext } from './run-context.ts';
 import { newRunId } from './run-id.ts';
 import { holdRunLease } from './run-lease.ts';
@@ -26,8 +27,10 @@ export async function runJob(flags: RunFlags): Promise<void> {
   let lease: { release(): Promise<void> } | undefined;
   const started = new Date();
   try {
+    emitProgress({ event: 'phase', phase: 'bootstrap', detail: `run ${runId}` });
     await mkdir(outDir, { recursive: true });
     log.step(`run ${runId}: output in ${outDir}`);
+    emitProgress({ event: 'phase', phase: 'provision', detail: flags.cluster ?? config.cluster.provisioner });
     cluster = flags.cluster
       ? await attachLocalCluster(flags.cluster)
       : await provisionCluster(config, { progress: log, signal: interrupt.signal });
@@ -41,6 +44,7 @@ export async function runJob(flags: RunFlags): Promise<void> {
       return undefined;
     });
     log.step(`running suites: ${config.run.suites.join(', ')}`);
+    emitProgress({ event: 'phase', phase: 'suite', detail: config.run.suites.join(', ') });
     outcome = await runSuites(config.run.suites, {
       grep: flags.grep,
       junitFile: join(outDir, 'junit.xml'),
@@ -48,6 +52,7 @@ export async function runJob(flags: RunFlags): Promise<void> {
     });
     if (interrupt.interrupted()) throw new Interrupted();
   } finally {
+    emitProgress({ event: 'phase', phase: 'teardown' });
     interrupt.dispose();
     await lease?.release();
     if (cluster?.local) {
@@ -72,7 +77,10 @@ export async function runJob(flags: RunFlags): Promise<void> {
       ExitCode.RevertFailed,
     );
   }
-  process.exitCode = outcome.failed > 0 ? ExitCode.CheckFailed : ExitCode.Passed;
+  const exitCode = outcome.failed > 0 ? ExitCode.CheckFailed : ExitCode.Passed;
+  const { passed, failed, pending } = outcome;
+  emitProgress({ event: 'run-end', runDir: outDir, passed, failed, pending, exitCode });
+  process.exitCode = exitCode;
 }
 
 /** A cluster we did not create may still carry faults of a harness that was killed: revert them before judging it. */

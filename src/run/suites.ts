@@ -1,6 +1,7 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import Mocha from 'mocha';
+import { emitProgress } from './progress.ts';
 
 const suitesRoot = join(import.meta.dirname, '..', '..', 'suites');
 
@@ -49,7 +50,22 @@ export async function runSuites(
     const runner = mocha.run(() => resolve());
     // Ctrl-C: stop after the current test; its after() hooks still revert what it injected.
     o.signal?.addEventListener('abort', () => runner.abort(), { once: true });
+    let started = 0;
+    runner.on('test', (test) => {
+      started += 1;
+      const suite = test.parent?.fullTitle() ?? '';
+      emitProgress({ event: 'test-start', suite, title: test.title, index: started, total: runner.total });
+    });
     const record = (test: Mocha.Test, state: 'passed' | 'failed' | 'pending', error?: Error) => {
+      const [suite, title, durationMs] = [test.parent?.fullTitle() ?? '', test.title, test.duration ?? 0];
+      emitProgress({
+        event: 'test-end',
+        suite,
+        title,
+        state,
+        durationMs,
+        ...(error ? { error: error.message } : {}),
+      });
       outcome[state] += 1;
       outcome.tests.push({
         suite: test.parent?.fullTitle() ?? '',

@@ -1,5 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import type { Transition } from '../../checks/check.ts';
+import { emitProgress } from './progress.ts';
 
 /** When a fault was on, for one target. Epoch milliseconds. */
 export interface FaultWindow {
@@ -54,11 +55,16 @@ export class Timeline {
   faultOn(fault: string, target: string): FaultWindow {
     const window = { fault, target, injectedAt: Date.now() };
     this.faults.push(window);
+    emitProgress({ event: 'fault-on', scenario: this.scenario, fault, target });
     return window;
   }
 
   faultOff(window: FaultWindow): void {
-    window.revertedAt ??= Date.now();
+    if (window.revertedAt !== undefined) return;
+    window.revertedAt = Date.now();
+    const { fault, target } = window;
+    const heldMs = window.revertedAt - window.injectedAt;
+    emitProgress({ event: 'fault-off', scenario: this.scenario, fault, target, heldMs });
   }
 
   transition(t: Transition): void {

@@ -12,6 +12,7 @@ export const TOOL_NAMES = [
   'kwok',
   'kwokctl',
   'coredns',
+  'k6',
 ] as const;
 export type ToolName = (typeof TOOL_NAMES)[number];
 
@@ -21,6 +22,8 @@ export const GROUP_VERSIONS = {
   etcd: 'v3.6.16',
   kwok: 'v0.8.0',
   coredns: 'v1.14.7',
+  // go.k6.io/k6/v2 is not published on the module proxy; v1.8.1 is the newest stable of go.k6.io/k6.
+  k6: 'v1.8.1',
 } as const;
 export type GroupName = keyof typeof GROUP_VERSIONS;
 
@@ -197,7 +200,37 @@ function coredns(): GroupSpec {
   };
 }
 
-export const GROUPS: readonly GroupSpec[] = [kubernetes(), etcd(), kwok(), coredns()];
+function k6(): GroupSpec {
+  const version = GROUP_VERSIONS.k6;
+  return {
+    name: 'k6',
+    version,
+    tools: ['k6'],
+    // go.k6.io/k6's go.mod has no replace directives: a plain `go install` builds it.
+    build: {
+      kind: 'install',
+      packages: [{ tool: 'k6', pkg: 'go.k6.io/k6', builtAs: 'k6' }],
+      ldflags: '-s -w',
+    },
+    artifacts: (os, arch) => {
+      // Linux releases are .tar.gz (macOS and Windows are .zip, which the downloader does not unpack).
+      if (os !== 'linux') return [];
+      const dir = `k6-${version}-${os}-${arch}`;
+      const base = `https://github.com/grafana/k6/releases/download/${version}`;
+      return [
+        {
+          url: `${base}/${dir}.tar.gz`,
+          checksumUrl: `${base}/k6-${version}-checksums.txt`,
+          fileName: `${dir}.tar.gz`,
+          archive: true,
+          members: { k6: `${dir}/k6` },
+        },
+      ];
+    },
+  };
+}
+
+export const GROUPS: readonly GroupSpec[] = [kubernetes(), etcd(), kwok(), coredns(), k6()];
 
 export function groupOf(name: ToolName): GroupSpec {
   const group = GROUPS.find((g) => g.tools.includes(name));

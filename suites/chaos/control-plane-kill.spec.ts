@@ -3,6 +3,8 @@ import { expect } from 'chai';
 import { apiReady } from '../../clusters/local/api-readiness.ts';
 import { findLeader } from '../../clusters/local/leader.ts';
 import { watchUntil } from '../../src/kube/watch-until.ts';
+import type { K6Result } from '../../src/load/k6.ts';
+import { describeTrends } from '../../src/load/k6-summary.ts';
 import { startApiProber } from '../../src/run/api-prober.ts';
 import { runContext } from '../../src/run/run-context.ts';
 import { availability, longestOutageMs, type MonitorOutcome } from '../../src/run/timeline.ts';
@@ -24,6 +26,13 @@ async function apiBack(url: string, deadlineMs: number): Promise<number> {
   throw new Error(`the API did not answer /readyz within ${deadlineMs / 1000} s of the revert`);
 }
 
+function sloReport(result: K6Result): string {
+  const thresholds = result.summary.thresholds.map(
+    (t) => `${t.metric} ${t.expression} ${t.ok ? 'ok' : 'FAILED'}`,
+  );
+  return [...thresholds, ...describeTrends(result.summary)].join('; ');
+}
+
 describe('[Chaos][ControlPlane] control-plane termination', () => {
   before(function () {
     if (!runContext().cluster.local) this.skip(); // control-plane processes exist only on the embedded cluster
@@ -39,7 +48,10 @@ describe('[Chaos][ControlPlane] control-plane termination', () => {
     const samples = scenario.timeline.probeSeries('api');
     const prober = await startApiProber(kube, samples);
     let outcomes: MonitorOutcome[] = [];
+    // The API SLOs under load, measured by k6 across the kill: lasts the hold plus the recovery.
+    const load = scenario.load('api-slo', { GAUNTLET_K6_DURATION: `${holdMs / 1000 + 10}s` });
     try {
+      await load.started;
       const injection = await scenario.inject('control-plane-kill', {
         kind: 'component',
         id: 'kube-apiserver-0',
@@ -67,6 +79,8 @@ describe('[Chaos][ControlPlane] control-plane termination', () => {
       outcomes.filter((o) => o.breaks > 0).map(formatOutcome),
       'conformance monitors broken during the kill',
     ).to.deep.equal([]);
+    const slo = await load.result;
+    expect(slo.verdict, `k6 API SLO thresholds across the kill: ${sloReport(slo)}`).to.equal('passed');
   });
 
   for (const role of ['kube-controller-manager', 'kube-scheduler'] as const) {
@@ -123,8 +137,10 @@ describe('[Chaos][ControlPlane] control-plane termination', () => {
     const scenario = await Scenario.open('apiserver-kill-single', { monitors: scenarioMonitors });
     const samples = scenario.timeline.probeSeries('api');
     const prober = await startApiProber(kube, samples);
+    const load = scenario.load('api-slo', { GAUNTLET_K6_DURATION: `${holdMs / 1000 + 10}s` });
     let back = 0;
     try {
+      await load.started;
       const injection = await scenario.inject('control-plane-kill', {
         kind: 'component',
         id: 'kube-apiserver-0',
@@ -150,5 +166,11 @@ describe('[Chaos][ControlPlane] control-plane termination', () => {
       endpointsAfter.items.map((e) => e.subsets),
       'the kubernetes Service keeps its endpoints',
     ).to.deep.equal(endpointsBefore.items.map((e) => e.subsets));
+    // With the only apiserver gone, calls fail: k6 must report the breach as an SLO failure (exit 99).
+    const slo = await load.result;
+    expect(slo.verdict, `k6 API SLO thresholds across the downtime: ${sloReport(slo)}`).to.equal(
+      'slo-failed',
+    );
+    expect(slo.summary.thresholds.find((t) => t.metric === 'checks')?.ok, 'the error budget').to.equal(false);
   });
 });

@@ -5,6 +5,7 @@ import type { FaultContext, FaultTarget } from '../../faults/fault.ts';
 import { faultByKind } from '../../faults/registry.ts';
 import { ExitCode, GauntletError } from '../../src/errors.ts';
 import { Ledger } from '../../src/ledger/ledger.ts';
+import { type K6Load, loadAlongside } from '../../src/load/scenario-load.ts';
 import { ledgerKey } from '../../src/run/fault-cluster.ts';
 import { type Injection, inject, parseSpec } from '../../src/run/fault-engine.ts';
 import { type RunContext, runContext } from '../../src/run/run-context.ts';
@@ -21,6 +22,7 @@ export class Scenario {
   readonly timeline: Timeline;
   private readonly injected: { injection: Injection; window: FaultWindow }[] = [];
   private monitors?: ScenarioMonitors;
+  private readonly loads: Promise<unknown>[] = [];
 
   private constructor(
     readonly name: string,
@@ -87,12 +89,25 @@ export class Scenario {
     if (entry) this.timeline.faultOff(entry.window);
   }
 
-  /** Reverts every fault, stops the monitors, saves the timeline. */
+  /**
+   * Starts a k6 script (fixtures/k6/<script>.js, settings in env) against the cluster in the background;
+   * finish() waits for it. Summary: <run dir>/k6/<scenario>.summary.json; verdict and p99s: timeline marks.
+   * Inject after `await load.started`, so the load is on before the fault.
+   */
+  load(script: string, env: Record<string, string> = {}): K6Load {
+    const file = this.loads.length === 0 ? this.name : `${this.name}-${this.loads.length + 1}`;
+    const load = loadAlongside(this.run, this.timeline, file, script, env);
+    this.loads.push(load.result.catch(() => undefined)); // the caller sees the error through load.result
+    return load;
+  }
+
+  /** Reverts every fault, waits for the loads, stops the monitors, saves the timeline. */
   async finish(): Promise<string> {
     let failure: unknown;
     await this.revertAll().catch((error) => {
       failure = error;
     });
+    await Promise.all(this.loads);
     if (this.monitors) {
       this.timeline.monitorOutcomes ??= this.monitors.outcomes();
       await this.monitors.stop();

@@ -127,6 +127,7 @@ describe('tools: explicit paths and the cache', () => {
       'kwok',
       'kwokctl',
       'coredns',
+      'k6',
     ]);
     expect(rows.find((r) => r.name === 'coredns')).to.deep.equal({
       name: 'coredns',
