@@ -3,6 +3,7 @@ import { ExitCode, GauntletError } from '../errors.ts';
 import { clusterCommand } from './cluster-command.ts';
 import { faultCommand, recoverCommand } from './fault-command.ts';
 import { internalCommand } from './internal-command.ts';
+import { reportCommand } from './report-command.ts';
 import { runCommand } from './run-command.ts';
 import { toolsCommand } from './tools-command.ts';
 
@@ -19,6 +20,7 @@ const program = new Command('gauntlet')
 program.addCommand(clusterCommand());
 program.addCommand(toolsCommand());
 program.addCommand(runCommand());
+program.addCommand(reportCommand());
 program.addCommand(faultCommand());
 program.addCommand(recoverCommand());
 program.addCommand(internalCommand(), { hidden: true });

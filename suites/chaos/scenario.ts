@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { Check } from '../../checks/check.ts';
 import type { FaultContext, FaultTarget } from '../../faults/fault.ts';
 import { faultByKind } from '../../faults/registry.ts';
+import { attachScenarioArtifacts } from '../../reports/scenario-artifacts.ts';
 import { ExitCode, GauntletError } from '../../src/errors.ts';
 import { Ledger } from '../../src/ledger/ledger.ts';
 import { ledgerKey } from '../../src/run/fault-cluster.ts';
@@ -101,6 +102,7 @@ export class Scenario {
     await mkdir(dir, { recursive: true });
     const file = join(dir, `${this.name}.json`);
     await this.timeline.save(file);
+    await attachScenarioArtifacts(this);
     if (failure) throw failure;
     return file;
   }
