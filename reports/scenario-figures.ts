@@ -8,7 +8,7 @@ export interface ScenarioFigures {
   scenario: string;
   faults: { fault: string; target: string; injectedAt: string; revertedAt?: string; durationMs?: number }[];
   recovery: {
-    /** Every monitored check ends held and every prober's last request succeeded. */
+    /** Every monitored check ends held and every prober still running after the revert ends succeeding. */
     recovered: boolean;
     /** The last moment a signal that had failed became healthy again (absent when nothing failed). */
     recoveredAt?: string;
@@ -56,14 +56,18 @@ export function scenarioFigures(t: TimelineData, k6Summary?: unknown): ScenarioF
     const last = intervals.at(-1)!;
     signals.push({ name: check, failedAt: firstFailed.from, ...(last.ok ? { recoveredAt: last.from } : {}) });
   }
+  const firstInjected = t.faults.length ? Math.min(...t.faults.map((f) => f.injectedAt)) : undefined;
+  const reverted = t.faults.map((f) => f.revertedAt).filter((r): r is number => r !== undefined);
+  const lastReverted = reverted.length ? Math.max(...reverted) : undefined;
   for (const [name, samples] of Object.entries(t.probes)) {
+    // A series that stopped before the revert (etcd-pressure's fill writes end at NOSPACE, by design) says
+    // nothing about recovery: it is reported in slo, not judged here.
+    const lastAt = Math.max(...samples.map((s) => s.at));
+    if (lastReverted !== undefined && lastAt < lastReverted) continue;
     const signal = probeSignal(name, samples);
     if (signal) signals.push(signal);
   }
   const recovered = signals.every((s) => s.recoveredAt !== undefined);
-  const firstInjected = t.faults.length ? Math.min(...t.faults.map((f) => f.injectedAt)) : undefined;
-  const reverted = t.faults.map((f) => f.revertedAt).filter((r): r is number => r !== undefined);
-  const lastReverted = reverted.length ? Math.max(...reverted) : undefined;
   const recoveredAt =
     recovered && signals.length > 0 ? Math.max(...signals.map((s) => s.recoveredAt!)) : undefined;
   const origin = firstInjected ?? t.startedAt;
