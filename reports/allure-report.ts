@@ -1,4 +1,4 @@
-import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { execa } from 'execa';
@@ -49,6 +49,7 @@ export async function buildReport(runDir: string, o: { historyFile?: string } = 
       },
     }),
   );
+  await dropFromHistory(historyFile, name);
   const started = Date.now();
   // A fresh directory: over an existing report Allure nests the new one in a per-plugin subdirectory.
   await rm(output, { recursive: true, force: true });
@@ -73,4 +74,21 @@ export async function buildReport(runDir: string, o: { historyFile?: string } = 
     await rm(configDir, { recursive: true, force: true });
   }
   return { dir: output, index: join(output, 'index.html'), historyFile, buildMs: Date.now() - started };
+}
+
+/** A rebuilt run replaces its history entry instead of adding a second point to the trends. */
+async function dropFromHistory(file: string, reportName: string): Promise<void> {
+  const text = await readFile(file, 'utf8').catch(() => undefined);
+  if (text === undefined) return;
+  const lines = text.split('\n').filter((l) => l.trim() !== '');
+  const kept = lines.filter((l) => {
+    try {
+      return (JSON.parse(l) as { name?: string }).name !== reportName;
+    } catch {
+      return true; // not ours to judge: keep it
+    }
+  });
+  if (kept.length === lines.length) return;
+  await writeFile(`${file}.tmp`, kept.map((l) => `${l}\n`).join(''));
+  await rename(`${file}.tmp`, file);
 }

@@ -117,7 +117,7 @@ describe('run directory and HTML report', function () {
     expect(md).to.match(/\| apiserver-kill-single \| control-plane-kill \([\d.]+ s\) \| yes \| [\d.]+ s \|/);
   });
 
-  it('gauntlet report builds the HTML report with history, and a browser shows the scenario, its chart and verdict', async () => {
+  it('gauntlet report builds the HTML report with history; a browser shows the scenario, its chart, verdict and trend', async () => {
     const history = join(out, 'custom-history.jsonl');
     const started = Date.now();
     const report = await gauntlet(['report', runDir, '--history', history], env);
@@ -125,16 +125,32 @@ describe('run directory and HTML report', function () {
     expect(report.exitCode, report.stderr).to.equal(0);
     expect(report.stdout.trim()).to.equal(join(runDir, 'report', 'index.html'));
     expect((await readFile(history, 'utf8')).trim().split('\n'), 'one history entry').to.have.length(1);
+    const again = await gauntlet(['report', runDir, '--history', history], env);
+    expect(again.exitCode, again.stderr).to.equal(0);
+    expect(
+      (await readFile(history, 'utf8')).trim().split('\n'),
+      'a rebuild replaces the run in the history',
+    ).to.have.length(1);
     expect(
       (await readFile(join(out, 'history.jsonl'), 'utf8')).trim().split('\n'),
       'the run kept its own entry in the default history',
     ).to.have.length(1);
+
+    // A second run (a next nightly) against the same history: its report shows the trend.
+    const next = await gauntlet(
+      ['run', '--cluster', name, '--suite', 'chaos', '--grep', 'with 1 apiserver', '--out', out],
+      env,
+      240_000,
+    );
+    expect(next.exitCode, next.stderr).to.equal(ExitCode.Passed);
+    expect((await readFile(join(out, 'history.jsonl'), 'utf8')).trim().split('\n')).to.have.length(2);
+    const nextDir = join(out, (await readdir(out)).filter((d) => /^\d{8}-/.test(d)).sort()[1]!);
     expect(
       (await readFile(stepSummary, 'utf8')).match(/^### /gm),
-      'run and report each appended',
-    ).to.have.length(2);
+      'each run and each report appended',
+    ).to.have.length(4);
 
-    const server = await serveDir(join(runDir, 'report'));
+    const server = await serveDir(join(nextDir, 'report'));
     const chromium = await launchChromium();
     try {
       const page = await chromium.context.newPage();
@@ -145,6 +161,11 @@ describe('run directory and HTML report', function () {
       expect(await page.getByText('Passed', { exact: true }).first().isVisible(), 'the verdict').to.equal(
         true,
       );
+      // The trend: the History tab counts the earlier runs of this test found in the history file.
+      expect(
+        await page.getByTestId('test-result-tab-history').innerText(),
+        'the first run in the history',
+      ).to.match(/History\s*1$/);
       await page.getByText('timeline chart: apiserver-kill-single').click();
       const img = page.locator('img').first();
       await img.waitFor();
@@ -155,10 +176,10 @@ describe('run directory and HTML report', function () {
       });
       expect(complete && width, 'the chart image loaded at its width').to.equal(960);
       expect(await img.isVisible()).to.equal(true);
-      await page.screenshot({ path: join(runDir, 'report-screenshot.png') });
+      await page.screenshot({ path: join(nextDir, 'report-screenshot.png') });
       if (process.env.GAUNTLET_UPDATE_SCREENSHOT === '1')
-        await copyFile(join(runDir, 'report-screenshot.png'), screenshot);
-      expect((await stat(join(runDir, 'report-screenshot.png'))).size).to.be.greaterThan(10_000);
+        await copyFile(join(nextDir, 'report-screenshot.png'), screenshot);
+      expect((await stat(join(nextDir, 'report-screenshot.png'))).size).to.be.greaterThan(10_000);
     } finally {
       await chromium.close();
       await server.close();
