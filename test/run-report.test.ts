@@ -163,7 +163,7 @@ describe('run directory and HTML report', function () {
       );
       // The trend: the History tab counts the earlier runs of this test found in the history file.
       expect(
-        await page.getByTestId('test-result-tab-history').innerText(),
+        await page.getByTestId('test-result-tab-history').textContent(),
         'the first run in the history',
       ).to.match(/History\s*1$/);
       await page.getByText('timeline chart: apiserver-kill-single').click();
