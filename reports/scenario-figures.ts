@@ -1,6 +1,6 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { availability, longestOutageMs, type ProbeSample } from '../src/run/timeline.ts';
+import { availability, longestOutageMs, type MonitorOutcome, type ProbeSample } from '../src/run/timeline.ts';
 import { monitorIntervals, type TimelineData } from './timeline-chart.ts';
 
 /** What one chaos scenario measured, for summary.json and the step summary. Times in ms, moments in ISO. */
@@ -21,6 +21,8 @@ export interface ScenarioFigures {
     /** The scenario's own measurements ("leadership moved after 17 s", "converged ... after revert"). */
     marks: { atMs: number; what: string }[];
   };
+  /** Per conformance monitor: how long and how often its behaviour was broken (when the scenario ran monitors). */
+  monitors?: MonitorOutcome[];
   /** Per prober: the SLO-style figures. */
   slo: Record<
     string,
@@ -112,6 +114,7 @@ export function scenarioFigures(t: TimelineData, k6Summary?: unknown): ScenarioF
         ];
       }),
     ),
+    ...(t.monitorOutcomes ? { monitors: t.monitorOutcomes } : {}),
     ...(k6Summary ? { k6: k6Headlines(k6Summary) } : {}),
   };
 }

@@ -1,5 +1,5 @@
 import type { Transition } from '../checks/check.ts';
-import type { FaultWindow, ProbeSample, TimelineMark } from '../src/run/timeline.ts';
+import type { FaultWindow, MonitorOutcome, ProbeSample, TimelineMark } from '../src/run/timeline.ts';
 
 /** A scenario timeline as saved in <run dir>/timelines/<scenario>.json (epoch milliseconds throughout). */
 export interface TimelineData {
@@ -10,6 +10,7 @@ export interface TimelineData {
   transitions: Transition[];
   probes: Record<string, ProbeSample[]>;
   marks: TimelineMark[];
+  monitorOutcomes?: MonitorOutcome[];
 }
 
 /** Geometry, exported so tests can compute where an element must be. */
