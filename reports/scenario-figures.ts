@@ -12,7 +12,10 @@ export interface ScenarioFigures {
     recovered: boolean;
     /** The last moment a signal that had failed became healthy again (absent when nothing failed). */
     recoveredAt?: string;
-    /** From the first injection to recoveredAt: how long the damage was visible. */
+    /**
+     * From the first injection (or the first failure, when a signal failed while the fault was still being applied:
+     * a window is recorded once inject() returns) to recoveredAt: how long the damage was visible.
+     */
     timeToRecoverMs?: number;
     /** From the last revert to recoveredAt; negative when everything healed while the fault was still on. */
     afterRevertMs?: number;
@@ -52,7 +55,15 @@ function probeSignal(name: string, samples: ProbeSample[]) {
 
 export function scenarioFigures(t: TimelineData, k6Summary?: unknown): ScenarioFigures {
   const signals: { name: string; failedAt: number; recoveredAt?: number }[] = [];
-  for (const [check, intervals] of monitorIntervals(t)) {
+  for (const [check, all] of monitorIntervals(t)) {
+    // A monitor is "not yet" healthy while its fixtures come up: only a break after it first held counts.
+    const intervals = all.slice(
+      Math.max(
+        0,
+        all.findIndex((i) => i.ok),
+      ),
+    );
+    if (!intervals[0]?.ok) continue;
     const firstFailed = intervals.find((i) => !i.ok);
     if (!firstFailed) continue;
     const last = intervals.at(-1)!;
@@ -69,7 +80,8 @@ export function scenarioFigures(t: TimelineData, k6Summary?: unknown): ScenarioF
     const signal = probeSignal(name, samples);
     if (signal) signals.push(signal);
   }
-  const recovered = signals.every((s) => s.recoveredAt !== undefined);
+  const endsBroken = [...monitorIntervals(t).values()].some((intervals) => !intervals.at(-1)?.ok);
+  const recovered = !endsBroken && signals.every((s) => s.recoveredAt !== undefined);
   const recoveredAt =
     recovered && signals.length > 0 ? Math.max(...signals.map((s) => s.recoveredAt!)) : undefined;
   const origin = firstInjected ?? t.startedAt;
@@ -86,7 +98,9 @@ export function scenarioFigures(t: TimelineData, k6Summary?: unknown): ScenarioF
       ...(recoveredAt !== undefined
         ? {
             recoveredAt: iso(recoveredAt),
-            ...(firstInjected !== undefined ? { timeToRecoverMs: recoveredAt - firstInjected } : {}),
+            ...(firstInjected !== undefined
+              ? { timeToRecoverMs: recoveredAt - Math.min(firstInjected, ...signals.map((s) => s.failedAt)) }
+              : {}),
             ...(lastReverted !== undefined ? { afterRevertMs: recoveredAt - lastReverted } : {}),
           }
         : {}),

@@ -10,7 +10,10 @@ describe('scenario figures (summary.json)', () => {
     finishedAt: t0 + 100_000,
     faults: [{ fault: 'zone-loss', target: 'zone a', injectedAt: t0 + 20_000, revertedAt: t0 + 60_000 }],
     transitions: [
+      { at: t0 + 500, observedAt: t0 + 500, check: 'endpoints', ok: false, detail: 'fixtures coming up' },
       { at: t0 + 1_000, observedAt: t0 + 1_000, check: 'endpoints', ok: true, detail: '3 of 3' },
+      { at: t0 + 500, observedAt: t0 + 500, check: 'dns', ok: false, detail: 'coming up' },
+      { at: t0 + 2_000, observedAt: t0 + 2_000, check: 'dns', ok: true, detail: 'resolves' },
       { at: t0 + 30_000, observedAt: t0 + 30_000, check: 'endpoints', ok: false, detail: '2 of 3' },
       { at: t0 + 45_000, observedAt: t0 + 45_000, check: 'endpoints', ok: true, detail: '3 of 3' },
     ],
@@ -29,7 +32,7 @@ describe('scenario figures (summary.json)', () => {
     marks: [{ at: t0 + 70_000, what: 'converged' }],
   };
 
-  it('takes recovery from the last failed signal to heal, measured from injection and from revert', () => {
+  it('takes recovery from the last failed signal to heal, measured from injection and from revert (start-up ignored)', () => {
     const f = scenarioFigures(base);
     expect(f.faults[0]!.durationMs).to.equal(40_000);
     expect(f.recovery.recovered).to.equal(true);
