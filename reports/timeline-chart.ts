@@ -76,16 +76,6 @@ export function renderTimelineSvg(t: TimelineData): string {
   const right = chart.width - chart.rightPad;
   const body: string[] = [];
 
-  for (const f of t.faults) {
-    const x1 = xOf(t, f.injectedAt);
-    const x2 = xOf(t, f.revertedAt ?? t.finishedAt);
-    const label = `${f.fault} on ${f.target}`;
-    body.push(
-      `<rect class="fault-band" data-fault="${esc(f.fault)}" data-from="${f.injectedAt}" data-to="${f.revertedAt ?? ''}" x="${x1}" y="${chart.top - 4}" width="${r1(x2 - x1)}" height="${axisTop - chart.top + 4}" fill="#f4a261" fill-opacity="0.25"><title>${esc(label)}</title></rect>`,
-      `<text x="${x1 + 2}" y="${chart.top - 8}" font-size="11" fill="#b5651d">${esc(label)}</text>`,
-    );
-  }
-
   let y = lanesTop;
   for (const [check, intervals] of lanes) {
     body.push(
@@ -123,6 +113,17 @@ export function renderTimelineSvg(t: TimelineData): string {
     y += chart.probeHeight + chart.laneGap;
   }
 
+  // Drawn over the lanes and plots, translucent, so the window shows across every row.
+  for (const f of t.faults) {
+    const x1 = xOf(t, f.injectedAt);
+    const x2 = xOf(t, f.revertedAt ?? t.finishedAt);
+    const label = `${f.fault} on ${f.target}`;
+    body.push(
+      `<rect class="fault-band" data-fault="${esc(f.fault)}" data-from="${f.injectedAt}" data-to="${f.revertedAt ?? ''}" x="${x1}" y="${chart.top - 4}" width="${r1(x2 - x1)}" height="${axisTop - chart.top + 4}" fill="#f4a261" fill-opacity="0.25"><title>${esc(label)}</title></rect>`,
+      `<text x="${x1 + 2}" y="${chart.top - 8}" font-size="11" fill="#b5651d">${esc(label)}</text>`,
+    );
+  }
+
   for (const m of t.marks) {
     const x = xOf(t, m.at);
     body.push(
@@ -130,9 +131,10 @@ export function renderTimelineSvg(t: TimelineData): string {
     );
   }
 
-  // Axis: about 8 ticks at whole seconds.
+  // Axis: at most about 8 ticks, at round seconds.
   const spanS = (t.finishedAt - t.startedAt) / 1000;
-  const step = Math.max(1, Math.ceil(spanS / 8));
+  const step =
+    [1, 2, 5, 10, 15, 20, 30, 60, 120, 300, 600].find((n) => spanS / n <= 8) ?? Math.ceil(spanS / 8);
   body.push(`<line x1="${chart.labelWidth}" x2="${right}" y1="${axisTop}" y2="${axisTop}" stroke="#333"/>`);
   for (let s = 0; s <= spanS; s += step) {
     const x = xOf(t, t.startedAt + s * 1000);
