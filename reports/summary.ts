@@ -2,6 +2,8 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ProvisionedCluster } from '../clusters/provisioned-cluster.ts';
 import type { SuiteOutcome } from '../src/run/suites.ts';
+import { runScenarioFigures, type ScenarioFigures } from './scenario-figures.ts';
+import { type RunVersions, runVersions } from './versions.ts';
 
 /** The machine-readable verdict of a run: what CI reads, beside junit.xml, in the run directory. */
 export interface RunSummary {
@@ -10,6 +12,10 @@ export interface RunSummary {
   finishedAt: string;
   verdict: 'passed' | 'failed' | 'error';
   cluster?: { name: string; provisioner: string; versions?: Record<string, string> };
+  /** Versions of the cluster's components and of the harness's tools. */
+  versions: RunVersions;
+  /** Per chaos scenario: fault windows, recovery times, prober SLO figures, k6 figures (from its timeline). */
+  scenarios: ScenarioFigures[];
 }
 
 export async function writeSummary(
@@ -31,6 +37,8 @@ export async function writeSummary(
           },
         }
       : {}),
+    versions: await runVersions(cluster),
+    scenarios: await runScenarioFigures(outDir),
     ...outcome,
   };
   const file = join(outDir, 'summary.json');

@@ -14,3 +14,6 @@ fi
 
 echo "bootstrap: obtaining binaries (cached in ${GAUNTLET_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/gauntlet})" >&2
 node bin/gauntlet.js tools install >&2
+
+# The report's browser test opens the generated report in Chromium (idempotent; apt-get the first time).
+bash scripts/install-chromium.sh

@@ -32,6 +32,7 @@ describe('CLI usage and bad input', () => {
     ['tools', 'list'],
     ['tools', 'install'],
     ['run'],
+    ['report'],
   ]) {
     it(`gauntlet ${command.join(' ')} --help exits 0 and describes itself`, async () => {
       const result = await gauntlet([...command, '--help'], env);

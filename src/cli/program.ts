@@ -3,6 +3,7 @@ import { clusterCommand } from './cluster-command.ts';
 import { faultCommand, recoverCommand } from './fault-command.ts';
 import { internalCommand } from './internal-command.ts';
 import { loadCommand } from './load-command.ts';
+import { reportCommand } from './report-command.ts';
 import { runCommand } from './run-command.ts';
 import { toolsCommand } from './tools-command.ts';
 
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
   program.addCommand(toolsCommand());
   program.addCommand(runCommand());
   program.addCommand(loadCommand());
+  program.addCommand(reportCommand());
   program.addCommand(faultCommand());
   program.addCommand(recoverCommand());
   program.addCommand(internalCommand(), { hidden: true });

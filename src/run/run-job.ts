@@ -2,6 +2,7 @@ import { cp, mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { attachLocalCluster, provisionCluster, teardownCluster } from '../../clusters/provision.ts';
 import type { ProvisionedCluster } from '../../clusters/provisioned-cluster.ts';
+import { publishRun } from '../../reports/publish-run.ts';
 import { writeSummary } from '../../reports/summary.ts';
 import { Interrupted, interruptSignal } from '../cli/interrupt.ts';
 import { configFromFlags } from '../cli/options.ts';
@@ -25,6 +26,7 @@ export async function runJob(flags: RunFlags): Promise<void> {
   let cluster: ProvisionedCluster | undefined;
   let outcome: SuiteOutcome | undefined;
   let lease: { release(): Promise<void> } | undefined;
+  let report: string | undefined;
   const started = new Date();
   try {
     emitProgress({ event: 'phase', phase: 'bootstrap', detail: `run ${runId}` });
@@ -48,6 +50,7 @@ export async function runJob(flags: RunFlags): Promise<void> {
     outcome = await runSuites(config.run.suites, {
       grep: flags.grep,
       junitFile: join(outDir, 'junit.xml'),
+      allureResultsDir: join(outDir, 'allure-results'),
       signal: interrupt.signal,
     });
     if (interrupt.interrupted()) throw new Interrupted();
@@ -64,9 +67,10 @@ export async function runJob(flags: RunFlags): Promise<void> {
     if (cluster && !config.cluster.keep) await teardownCluster(cluster, log);
     else if (cluster?.owned)
       log.step(`cluster ${cluster.name} kept running (gauntlet cluster down --name ${cluster.name})`);
+    report = await publishRun(outDir, log);
   }
   log.step(
-    `${outcome.passed} passed, ${outcome.failed} failed, ${outcome.pending} pending; summary in ${join(outDir, 'summary.json')}`,
+    `${outcome.passed} passed, ${outcome.failed} failed, ${outcome.pending} pending; summary in ${join(outDir, 'summary.json')}${report ? `; report: ${report}` : ''}`,
   );
   // A scenario whose revert failed leaves its intent pending in the run's ledger: that outranks any verdict.
   const left = await pendingIn(join(outDir, 'ledger.jsonl'));

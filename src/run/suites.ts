@@ -1,7 +1,13 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import allureMocha from 'allure-mocha';
 import Mocha from 'mocha';
 import { emitProgress } from './progress.ts';
+
+/** allure-mocha's types describe its CommonJS build (the class under .default); its ESM build is the class. */
+const AllureMochaReporter = (
+  'default' in allureMocha ? allureMocha.default : allureMocha
+) as typeof allureMocha.default;
 
 const suitesRoot = join(import.meta.dirname, '..', '..', 'suites');
 
@@ -18,13 +24,41 @@ export interface SuiteOutcome {
   }[];
 }
 
-/** mocha takes one reporter: this one is two, the spec output for people and JUnit XML (mocha's xunit) for CI. */
-function specAndJUnit(file: string, suiteName: string) {
-  return class SpecAndJUnit extends Mocha.reporters.Base {
+/**
+ * mocha takes one reporter: this one is three, the spec output for people, JUnit XML (mocha's xunit) for CI and
+ * Allure results (allure-mocha) for the HTML report. done() lets xunit close its file and allure write its
+ * environment before mocha's run callback fires.
+ */
+function specJUnitAllure(o: { junitFile: string; suiteName: string; allureResultsDir?: string }) {
+  return class SpecJUnitAllure extends Mocha.reporters.Base {
+    private readonly finishers: Mocha.reporters.Base[] = [];
     constructor(runner: Mocha.Runner, options: Mocha.MochaOptions) {
       super(runner, options);
       new Mocha.reporters.Spec(runner, options);
-      new Mocha.reporters.XUnit(runner, { ...options, reporterOptions: { output: file, suiteName } });
+      this.finishers.push(
+        new Mocha.reporters.XUnit(runner, {
+          ...options,
+          reporterOptions: { output: o.junitFile, suiteName: o.suiteName },
+        }),
+      );
+      if (o.allureResultsDir)
+        this.finishers.push(
+          new AllureMochaReporter(runner, {
+            ...options,
+            reporterOptions: { resultsDir: o.allureResultsDir },
+          }),
+        );
+    }
+    override done(failures: number, fn?: (failures: number) => void): void {
+      const next = (i: number): void => {
+        const reporter = this.finishers[i] as
+          | { done?: (f: number, cb: (f: number) => void) => void }
+          | undefined;
+        if (!reporter) fn?.(failures);
+        else if (reporter.done) reporter.done(failures, () => next(i + 1));
+        else next(i + 1);
+      };
+      next(0);
     }
   };
 }
@@ -32,10 +66,22 @@ function specAndJUnit(file: string, suiteName: string) {
 /** Runs the named suites (directories under suites/) in this process with mocha, reporting to stderr. */
 export async function runSuites(
   names: string[],
-  o: { grep?: string; timeoutMs?: number; junitFile?: string; signal?: AbortSignal },
+  o: {
+    grep?: string;
+    timeoutMs?: number;
+    junitFile?: string;
+    allureResultsDir?: string;
+    signal?: AbortSignal;
+  },
 ): Promise<SuiteOutcome> {
   const mocha = new Mocha({
-    reporter: o.junitFile ? specAndJUnit(o.junitFile, names.join('+')) : 'spec',
+    reporter: o.junitFile
+      ? specJUnitAllure({
+          junitFile: o.junitFile,
+          suiteName: names.join('+'),
+          ...(o.allureResultsDir ? { allureResultsDir: o.allureResultsDir } : {}),
+        })
+      : 'spec',
     timeout: o.timeoutMs ?? 120_000,
     ...(o.grep ? { grep: o.grep } : {}),
   });

@@ -1,8 +1,9 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Check } from '../../checks/check.ts';
-import type { FaultContext, FaultTarget } from '../../faults/fault.ts';
+import { describeTarget, type FaultContext, type FaultTarget } from '../../faults/fault.ts';
 import { faultByKind } from '../../faults/registry.ts';
+import { attachScenarioArtifacts } from '../../reports/scenario-artifacts.ts';
 import { ExitCode, GauntletError } from '../../src/errors.ts';
 import { Ledger } from '../../src/ledger/ledger.ts';
 import { type K6Load, loadAlongside } from '../../src/load/scenario-load.ts';
@@ -73,14 +74,20 @@ export class Scenario {
   ): Promise<Injection> {
     const fault = faultByKind(kind);
     const spec = parseSpec(fault, rawSpec);
-    const injection = await inject(fault, target, spec, {
-      ctx: this.ctx,
-      ledger: this.ledger,
-      maxDurationMs,
-    });
-    const window = this.timeline.faultOn(kind, injection.target);
-    this.injected.push({ injection, window });
-    return injection;
+    // The window opens when the change starts: a fault's apply can take seconds (etcd filling up).
+    const window = this.timeline.faultOn(kind, describeTarget(target));
+    try {
+      const injection = await inject(fault, target, spec, {
+        ctx: this.ctx,
+        ledger: this.ledger,
+        maxDurationMs,
+      });
+      this.injected.push({ injection, window });
+      return injection;
+    } catch (error) {
+      this.timeline.faultOff(window); // the engine has reverted whatever a failed apply changed
+      throw error;
+    }
   }
 
   async revert(injection: Injection): Promise<void> {
@@ -116,6 +123,7 @@ export class Scenario {
     await mkdir(dir, { recursive: true });
     const file = join(dir, `${this.name}.json`);
     await this.timeline.save(file);
+    await attachScenarioArtifacts(this);
     if (failure) throw failure;
     return file;
   }

@@ -1,0 +1,72 @@
+import { expect } from 'chai';
+import { k6Headlines, scenarioFigures } from '../reports/scenario-figures.ts';
+import type { TimelineData } from '../reports/timeline-chart.ts';
+
+describe('scenario figures (summary.json)', () => {
+  const t0 = 1_700_000_000_000;
+  const base: TimelineData = {
+    scenario: 'zone-loss',
+    startedAt: t0,
+    finishedAt: t0 + 100_000,
+    faults: [{ fault: 'zone-loss', target: 'zone a', injectedAt: t0 + 20_000, revertedAt: t0 + 60_000 }],
+    transitions: [
+      { at: t0 + 500, observedAt: t0 + 500, check: 'endpoints', ok: false, detail: 'fixtures coming up' },
+      { at: t0 + 1_000, observedAt: t0 + 1_000, check: 'endpoints', ok: true, detail: '3 of 3' },
+      { at: t0 + 500, observedAt: t0 + 500, check: 'dns', ok: false, detail: 'coming up' },
+      { at: t0 + 2_000, observedAt: t0 + 2_000, check: 'dns', ok: true, detail: 'resolves' },
+      { at: t0 + 30_000, observedAt: t0 + 30_000, check: 'endpoints', ok: false, detail: '2 of 3' },
+      { at: t0 + 45_000, observedAt: t0 + 45_000, check: 'endpoints', ok: true, detail: '3 of 3' },
+    ],
+    probes: {
+      api: [
+        { at: t0 + 21_000, latencyMs: 5, ok: false, error: 'refused' },
+        { at: t0 + 64_000, latencyMs: 5, ok: false, error: 'refused' },
+        { at: t0 + 65_000, latencyMs: 8, ok: true },
+      ],
+      // Stops before the revert, failing by design: not a recovery signal.
+      fill: [
+        { at: t0 + 10_000, latencyMs: 5, ok: true },
+        { at: t0 + 19_000, latencyMs: 5, ok: false, error: 'NOSPACE' },
+      ],
+    },
+    marks: [{ at: t0 + 70_000, what: 'converged' }],
+  };
+
+  it('takes recovery from the last failed signal to heal, measured from injection and from revert (start-up ignored)', () => {
+    const f = scenarioFigures(base);
+    expect(f.faults[0]!.durationMs).to.equal(40_000);
+    expect(f.recovery.recovered).to.equal(true);
+    expect(f.recovery.signals.map((s) => s.name)).to.deep.equal(['endpoints', 'api']);
+    expect(f.recovery.timeToRecoverMs, 'api back at 65 s, injected at 20 s').to.equal(45_000);
+    expect(f.recovery.afterRevertMs).to.equal(5_000);
+    expect(f.recovery.marks).to.deep.equal([{ atMs: 50_000, what: 'converged' }]);
+    expect(f.slo.api).to.include({ samples: 3, longestOutageMs: 44_000 });
+    expect(f.slo.fill!.availability).to.equal(0.5);
+  });
+
+  it('is not recovered when a check ends failed', () => {
+    const failing = {
+      ...base,
+      transitions: [
+        ...base.transitions,
+        { at: t0 + 80_000, observedAt: t0 + 80_000, check: 'endpoints', ok: false, detail: '1 of 3' },
+      ],
+    };
+    const f = scenarioFigures(failing);
+    expect(f.recovery.recovered).to.equal(false);
+    expect(f.recovery.timeToRecoverMs).to.equal(undefined);
+  });
+
+  it('reads both k6 summary shapes', () => {
+    expect(
+      k6Headlines({ metrics: { http_req_duration: { 'p(95)': 12, med: 5 }, other: { x: 1 } } }),
+    ).to.deep.equal({
+      http_req_duration: { 'p(95)': 12, med: 5 },
+    });
+    expect(
+      k6Headlines({
+        metrics: { http_req_failed: { type: 'rate', values: { rate: 0.01, passes: 1, fails: 99 } } },
+      }),
+    ).to.deep.equal({ http_req_failed: { rate: 0.01, passes: 1, fails: 99 } });
+  });
+});
