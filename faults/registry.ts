@@ -1,4 +1,5 @@
 import { ConfigError } from '../src/errors.ts';
+import { azOutageNacl } from './aws/az-outage-nacl.ts';
 import type { AnyFault } from './fault.ts';
 import { controlPlaneKill } from './local/control-plane-kill.ts';
 import { etcdPressure } from './local/etcd-pressure.ts';
@@ -13,6 +14,7 @@ export const faults: Record<string, AnyFault> = {
   [runtimeHang.kind]: runtimeHang,
   [etcdPressure.kind]: etcdPressure,
   [etcdSlowMember.kind]: etcdSlowMember,
+  [azOutageNacl.kind]: azOutageNacl,
 };
 
 export function faultByKind(kind: string): AnyFault {

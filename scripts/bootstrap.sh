@@ -14,3 +14,6 @@ fi
 
 echo "bootstrap: obtaining binaries (cached in ${GAUNTLET_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/gauntlet})" >&2
 node bin/gauntlet.js tools install >&2
+
+# The EC2 emulator for the AWS backend's tests (a Python virtualenv, also cached outside the clone).
+bash scripts/moto-venv.sh >/dev/null

@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import { awsCommand } from './aws-command.ts';
 import { ExitCode, GauntletError } from '../errors.ts';
 import { clusterCommand } from './cluster-command.ts';
 import { faultCommand, recoverCommand } from './fault-command.ts';
@@ -21,6 +22,7 @@ program.addCommand(toolsCommand());
 program.addCommand(runCommand());
 program.addCommand(faultCommand());
 program.addCommand(recoverCommand());
+program.addCommand(awsCommand());
 program.addCommand(internalCommand(), { hidden: true });
 for (const command of program.commands) {
   command.exitOverride();

@@ -1,0 +1,72 @@
+import { expect } from 'chai';
+import type { AwsClients } from '../../src/aws/clients.ts';
+import { discoverCluster, formatClusterMap } from '../../src/aws/discovery.ts';
+import { instanceIdOfProviderId, provisionerOf, roleOf } from '../../src/aws/provisioner-tags.ts';
+import { type BuiltCluster, buildEksctlCluster, buildKopsCluster, zones } from '../helpers/aws-clusters.ts';
+import { Moto } from '../helpers/moto.ts';
+
+/** Discovery against moto: the tags each provisioner sets find the VPC, subnets by zone and instances by role. */
+describe('aws discovery (against moto)', () => {
+  let moto: Moto;
+  let clients: AwsClients;
+  let kops: BuiltCluster;
+  let eks: BuiltCluster;
+
+  before(async () => {
+    moto = await Moto.start();
+    clients = moto.clients();
+    kops = await buildKopsCluster(clients, 'staging.k8s.example.com');
+    eks = await buildEksctlCluster(clients, 'staging-eks');
+  });
+
+  after(async () => {
+    await moto?.stop();
+  });
+
+  it('finds a kops HA cluster: VPC, one subnet per zone, 3 control-plane and 6 worker instances with their groups', async () => {
+    const map = await discoverCluster(clients, kops.name);
+    expect(map.vpcId).to.equal(kops.vpcId);
+    expect(map.provisioner).to.equal('kops');
+    expect(map.managedControlPlane).to.equal(false);
+    expect(map.zones).to.deep.equal(Object.fromEntries(zones.map((z) => [z, { subnets: [kops.subnets[z]] }])));
+    const byRole = (role: string) =>
+      map.instances
+        .filter((i) => i.role === role)
+        .map((i) => [i.id, i.zone, i.autoScalingGroup])
+        .sort();
+    const expected = (list: BuiltCluster['controlPlane']) => list.map((i) => [i.id, i.zone, i.group]).sort();
+    expect(byRole('control-plane')).to.deep.equal(expected(kops.controlPlane));
+    expect(byRole('worker')).to.deep.equal(expected(kops.workers));
+    // The other cluster in the same account is not mixed in.
+    expect(map.instances.map((i) => i.id)).to.not.include.members(eks.workers.map((w) => w.id));
+    expect(formatClusterMap(map)).to.contain(`us-east-1a:\n  subnets: ${kops.subnets['us-east-1a']}`);
+  });
+
+  it('finds an eksctl cluster and knows its control plane is managed', async () => {
+    const map = await discoverCluster(clients, eks.name);
+    expect([map.provisioner, map.managedControlPlane, map.vpcId]).to.deep.equal(['eksctl', true, eks.vpcId]);
+    expect(map.instances.filter((i) => i.role === 'control-plane')).to.deep.equal([]);
+    expect(map.instances.map((i) => i.id).sort()).to.deep.equal(eks.workers.map((w) => w.id).sort());
+    expect(Object.keys(map.zones)).to.deep.equal(zones);
+  });
+
+  it('refuses a cluster name nothing is tagged with, naming the field', async () => {
+    const error = await discoverCluster(clients, 'nope').catch((e: Error) => e);
+    expect((error as Error).message).to.match(/^aws\.clusterName: no instance or subnet in us-east-1 is tagged for cluster "nope"/);
+  });
+
+  it('reads roles and provisioners from each convention, and instance ids from providerIDs', () => {
+    expect(roleOf({ 'k8s.io/role/master': '1' })).to.equal('control-plane');
+    expect(roleOf({ 'k8s.io/role/node': '1' })).to.equal('worker');
+    expect(roleOf({ 'sigs.k8s.io/cluster-api-provider-aws/role': 'control-plane' })).to.equal('control-plane');
+    expect(roleOf({ 'sigs.k8s.io/cluster-api-provider-aws/role': 'node' })).to.equal('worker');
+    expect(roleOf({ 'kube-aws:role': 'controller' })).to.equal('control-plane');
+    expect(roleOf({ 'eks:nodegroup-name': 'ng' })).to.equal('worker');
+    expect(roleOf({ KubernetesCluster: 'x' })).to.equal(undefined);
+    expect(provisionerOf({ 'sigs.k8s.io/cluster-api-provider-aws/cluster/x': 'owned' })).to.equal('capi');
+    expect(provisionerOf({ 'kubernetes.io/cluster/x': 'owned' })).to.equal('kubeadm');
+    expect(instanceIdOfProviderId('aws:///us-east-1a/i-0abc123')).to.equal('i-0abc123');
+    expect(instanceIdOfProviderId('aws:///i-0abc123')).to.equal('i-0abc123');
+    expect(instanceIdOfProviderId('kwok://node-1')).to.equal(undefined);
+  });
+});
