@@ -107,7 +107,9 @@ export async function selectAwsZones(ctx: FaultContext, s: TargetSelector): Prom
   const map = await awsMap(ctx);
   const zones = Object.keys(map.zones);
   if (s.zone && !zones.includes(s.zone))
-    throw new ConfigError(`target.zone: cluster ${map.cluster} has nothing in ${s.zone} (zones: ${zones.join(', ')})`);
+    throw new ConfigError(
+      `target.zone: cluster ${map.cluster} has nothing in ${s.zone} (zones: ${zones.join(', ')})`,
+    );
   return limit(
     zones.filter((z) => !s.zone || z === s.zone).map((name) => ({ kind: 'zone' as const, name })),
     s,
@@ -133,7 +135,9 @@ export async function selectInstances(ctx: FaultContext, s: TargetSelector): Pro
   if (s.names) {
     const missing = s.names.filter((n) => !instances.some((i) => i.id === n || i.node === n));
     if (missing.length > 0)
-      throw new ConfigError(`target.names: no running instance or node ${missing.join(', ')} selected in ${map.cluster}`);
+      throw new ConfigError(
+        `target.names: no running instance or node ${missing.join(', ')} selected in ${map.cluster}`,
+      );
     instances = instances.filter((i) => s.names!.includes(i.id) || (!!i.node && s.names!.includes(i.node)));
   }
   return limit(

@@ -11,7 +11,9 @@ export interface AwsWhere {
 
 export function requireAws(ctx: FaultContext, kind: string): AwsContext {
   if (!ctx.aws)
-    throw new ConfigError(`${kind}: the config has no aws section (aws.region, aws.accountId, aws.clusterName)`);
+    throw new ConfigError(
+      `${kind}: the config has no aws section (aws.region, aws.accountId, aws.clusterName)`,
+    );
   return ctx.aws;
 }
 
@@ -39,6 +41,9 @@ export async function dryRun(
     return { line: `${call}: the endpoint ignored DryRun and acted; undone at once`, honoured: false };
   } catch (error) {
     if (isDryRunSuccess(error)) return { line: `${call}: allowed (DryRunOperation)`, honoured: true };
-    return { line: `${call}: refused (${(error as Error).name}: ${(error as Error).message})`, honoured: true };
+    return {
+      line: `${call}: refused (${(error as Error).name}: ${(error as Error).message})`,
+      honoured: true,
+    };
   }
 }

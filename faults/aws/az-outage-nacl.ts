@@ -33,7 +33,8 @@ async function currentAssociation(ec2: EC2Client, subnetId: string) {
   );
   for (const acl of out.NetworkAcls ?? [])
     for (const a of acl.Associations ?? [])
-      if (a.SubnetId === subnetId) return { aclId: acl.NetworkAclId!, associationId: a.NetworkAclAssociationId! };
+      if (a.SubnetId === subnetId)
+        return { aclId: acl.NetworkAclId!, associationId: a.NetworkAclAssociationId! };
   throw new Error(`subnet ${subnetId}: no network ACL association found`);
 }
 
@@ -53,7 +54,8 @@ async function denyAclsOf(ec2: EC2Client, token: string): Promise<string[]> {
  */
 export const azOutageNacl: Fault<Record<string, never>, Undo> = {
   kind: 'aws-az-outage-nacl',
-  summary: "an AWS availability zone drops off the network: the cluster's subnets there get a deny-all network ACL",
+  summary:
+    "an AWS availability zone drops off the network: the cluster's subnets there get a deny-all network ACL",
   spec: z.strictObject({}),
   targets: 'zone',
   backend: 'aws',
@@ -119,7 +121,9 @@ export const azOutageNacl: Fault<Record<string, never>, Undo> = {
     }
     for (const { subnetId } of undo.subnets) {
       const { associationId } = await currentAssociation(ec2, subnetId);
-      await ec2.send(new ReplaceNetworkAclAssociationCommand({ AssociationId: associationId, NetworkAclId: aclId }));
+      await ec2.send(
+        new ReplaceNetworkAclAssociationCommand({ AssociationId: associationId, NetworkAclId: aclId }),
+      );
     }
   },
   async revert(ctx, undo) {
@@ -129,7 +133,10 @@ export const azOutageNacl: Fault<Record<string, never>, Undo> = {
       const current = await currentAssociation(ec2, subnetId);
       if (current.aclId !== originalAclId)
         await ec2.send(
-          new ReplaceNetworkAclAssociationCommand({ AssociationId: current.associationId, NetworkAclId: originalAclId }),
+          new ReplaceNetworkAclAssociationCommand({
+            AssociationId: current.associationId,
+            NetworkAclId: originalAclId,
+          }),
         );
     }
     for (const aclId of await denyAclsOf(ec2, undo.token))
@@ -169,7 +176,10 @@ export const azOutageNacl: Fault<Record<string, never>, Undo> = {
           )
         ).line,
       );
-    } else lines.push('ec2:ReplaceNetworkAclAssociation, ec2:DeleteNetworkAcl: not checked (the endpoint ignores DryRun)');
+    } else
+      lines.push(
+        'ec2:ReplaceNetworkAclAssociation, ec2:DeleteNetworkAcl: not checked (the endpoint ignores DryRun)',
+      );
     lines.push(
       `subnets of ${undo.zone}: ${undo.subnets.map((s) => `${s.subnetId} (on ${s.originalAclId})`).join(', ')}`,
     );

@@ -23,6 +23,10 @@ export interface AwsContext {
  * credentials nor request signatures can reach our output. An explicit endpoint (an emulator) overrides
  * AWS_ENDPOINT_URL_EC2 / AWS_ENDPOINT_URL, which the SDK honours by itself otherwise.
  */
+// The project runs on Node 20 with SDK releases that support it; the SDK's notice about later releases needing
+// Node 22 would otherwise open the stderr of every command.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 export function awsClients(
   region: string,
   endpoint?: string,

@@ -1,5 +1,10 @@
 import { paginateDescribeAutoScalingInstances } from '@aws-sdk/client-auto-scaling';
-import { type Instance, paginateDescribeInstances, paginateDescribeSubnets, type Subnet } from '@aws-sdk/client-ec2';
+import {
+  type Instance,
+  paginateDescribeInstances,
+  paginateDescribeSubnets,
+  type Subnet,
+} from '@aws-sdk/client-ec2';
 import { ConfigError } from '../errors.ts';
 import type { Kube } from '../kube/client.ts';
 import type { AwsClients } from './clients.ts';
@@ -59,7 +64,10 @@ async function taggedInstances(ec2: AwsClients['ec2'], cluster: string): Promise
 
 async function taggedSubnets(ec2: AwsClients['ec2'], cluster: string, ids: string[]): Promise<Subnet[]> {
   const byId = new Map<string, Subnet>();
-  const queries = [...clusterTagQueries(cluster), ...(ids.length ? [[{ Name: 'subnet-id', Values: ids }]] : [])];
+  const queries = [
+    ...clusterTagQueries(cluster),
+    ...(ids.length ? [[{ Name: 'subnet-id', Values: ids }]] : []),
+  ];
   for (const filters of queries)
     for await (const page of paginateDescribeSubnets({ client: ec2 }, { Filters: filters }))
       for (const s of page.Subnets ?? []) byId.set(s.SubnetId!, s);
@@ -91,11 +99,9 @@ export async function discoverCluster(
   hint?: Provisioner,
 ): Promise<ClusterMap> {
   const found = (await taggedInstances(clients.ec2, cluster)).filter((i) => !isBastion(tagsOf(i.Tags)));
-  const subnets = await taggedSubnets(
-    clients.ec2,
-    cluster,
-    [...new Set(found.map((i) => i.SubnetId).filter((s): s is string => !!s))],
-  );
+  const subnets = await taggedSubnets(clients.ec2, cluster, [
+    ...new Set(found.map((i) => i.SubnetId).filter((s): s is string => !!s)),
+  ]);
   if (found.length === 0 && subnets.length === 0)
     throw new ConfigError(
       `aws.clusterName: no instance or subnet in ${clients.region} is tagged for cluster "${cluster}" ` +
@@ -123,7 +129,8 @@ export async function discoverCluster(
   );
   const provisioners = found.map((i) => provisionerOf(tagsOf(i.Tags)));
   const provisioner =
-    hint ?? (provisioners.includes('eksctl') ? 'eksctl' : (provisioners.find((p) => p !== 'kubeadm') ?? 'kubeadm'));
+    hint ??
+    (provisioners.includes('eksctl') ? 'eksctl' : (provisioners.find((p) => p !== 'kubeadm') ?? 'kubeadm'));
   const instances: ClusterInstance[] = found
     .map((i) => {
       const tags = tagsOf(i.Tags);
@@ -142,7 +149,9 @@ export async function discoverCluster(
     .sort((a, b) => a.zone.localeCompare(b.zone) || a.role.localeCompare(b.role) || a.id.localeCompare(b.id));
 
   const zones: ClusterMap['zones'] = {};
-  for (const zone of [...new Set([...subnets.map((s) => s.AvailabilityZone!), ...instances.map((i) => i.zone)])].sort())
+  for (const zone of [
+    ...new Set([...subnets.map((s) => s.AvailabilityZone!), ...instances.map((i) => i.zone)]),
+  ].sort())
     zones[zone] = {
       subnets: subnets
         .filter((s) => s.AvailabilityZone === zone)
@@ -173,8 +182,22 @@ export function formatClusterMap(map: ClusterMap): string {
       `${i.id} ${i.state}${i.node ? ` node/${i.node}` : ' (no Node)'}${i.autoScalingGroup ? ` asg/${i.autoScalingGroup}` : ''}`;
     lines.push(`${zone}:`);
     lines.push(`  subnets: ${subnets.join(', ') || '(none)'}`);
-    lines.push(`  control plane: ${here.filter((i) => i.role === 'control-plane').map(show).join('; ') || '(none)'}`);
-    lines.push(`  workers: ${here.filter((i) => i.role === 'worker').map(show).join('; ') || '(none)'}`);
+    lines.push(
+      `  control plane: ${
+        here
+          .filter((i) => i.role === 'control-plane')
+          .map(show)
+          .join('; ') || '(none)'
+      }`,
+    );
+    lines.push(
+      `  workers: ${
+        here
+          .filter((i) => i.role === 'worker')
+          .map(show)
+          .join('; ') || '(none)'
+      }`,
+    );
   }
   if (map.unmatchedNodes.length) lines.push(`nodes with no instance here: ${map.unmatchedNodes.join(', ')}`);
   return lines.join('\n');

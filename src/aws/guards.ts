@@ -34,9 +34,13 @@ export async function missingPermissions(
   try {
     const identity = await aws.clients.sts.send(new GetCallerIdentityCommand({}));
     if (identity.Account !== aws.config.accountId)
-      missing.push(`aws.accountId: the credentials are for account ${identity.Account}, the config names ${aws.config.accountId}`);
+      missing.push(
+        `aws.accountId: the credentials are for account ${identity.Account}, the config names ${aws.config.accountId}`,
+      );
   } catch (error) {
-    missing.push(`aws.accountId: cannot verify the account (sts:GetCallerIdentity failed: ${(error as Error).name})`);
+    missing.push(
+      `aws.accountId: cannot verify the account (sts:GetCallerIdentity failed: ${(error as Error).name})`,
+    );
   }
 
   const envRegion = process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
@@ -49,7 +53,9 @@ export async function missingPermissions(
   );
   const others = [...nodeRegions].filter((r) => r !== aws.config.region);
   if (others.length > 0)
-    missing.push(`aws.region: the cluster's nodes are in ${others.join(', ')}, the config names ${aws.config.region}`);
+    missing.push(
+      `aws.region: the cluster's nodes are in ${others.join(', ')}, the config names ${aws.config.region}`,
+    );
   return missing;
 }
 
@@ -62,5 +68,7 @@ export async function requireDestructiveAllowed(
 ): Promise<void> {
   const missing = await missingPermissions(kube, aws, safety);
   if (missing.length > 0)
-    throw new ConfigError(`refusing ${what}: destructive AWS faults need an explicit allow; missing:\n  - ${missing.join('\n  - ')}`);
+    throw new ConfigError(
+      `refusing ${what}: destructive AWS faults need an explicit allow; missing:\n  - ${missing.join('\n  - ')}`,
+    );
 }

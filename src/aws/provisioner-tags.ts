@@ -30,7 +30,8 @@ export function provisionerOf(tags: Tags): Provisioner {
   if ('alpha.eksctl.io/cluster-name' in tags || 'eks:cluster-name' in tags || 'eks:nodegroup-name' in tags)
     return 'eksctl';
   if (Object.keys(tags).some((k) => k.startsWith('sigs.k8s.io/cluster-api-provider-aws/'))) return 'capi';
-  if (Object.keys(tags).some((k) => k.startsWith('k8s.io/role/') || k.startsWith('kops.k8s.io/'))) return 'kops';
+  if (Object.keys(tags).some((k) => k.startsWith('k8s.io/role/') || k.startsWith('kops.k8s.io/')))
+    return 'kops';
   if (Object.keys(tags).some((k) => k.startsWith('kube-aws:'))) return 'kube-aws';
   return 'kubeadm';
 }

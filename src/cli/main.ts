@@ -1,6 +1,6 @@
 import { Command, CommanderError } from 'commander';
-import { awsCommand } from './aws-command.ts';
 import { ExitCode, GauntletError } from '../errors.ts';
+import { awsCommand } from './aws-command.ts';
 import { clusterCommand } from './cluster-command.ts';
 import { faultCommand, recoverCommand } from './fault-command.ts';
 import { internalCommand } from './internal-command.ts';

@@ -41,7 +41,10 @@ export async function faultCluster(flags: FaultClusterFlags): Promise<{ ctx: Fau
   }
   const config = await loadConfig(flags.config);
   const aws = config.aws ? awsContext(config.aws) : undefined;
-  return { ctx: { kube, cluster, safety: config.safety, ...(aws ? { aws } : {}) }, key: ledgerKey(cluster, kube) };
+  return {
+    ctx: { kube, cluster, safety: config.safety, ...(aws ? { aws } : {}) },
+    key: ledgerKey(cluster, kube),
+  };
 }
 
 /**

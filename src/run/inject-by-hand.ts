@@ -69,7 +69,8 @@ export async function injectByHand(kind: string, flags: InjectFlags): Promise<vo
     );
     for (const target of targets) {
       process.stdout.write(`  ${fault.describe(spec, target)}\n`);
-      for (const line of (await fault.verify?.(ctx, spec, target)) ?? []) process.stdout.write(`    ${line}\n`);
+      for (const line of (await fault.verify?.(ctx, spec, target)) ?? [])
+        process.stdout.write(`    ${line}\n`);
     }
     if (fault.backend === 'aws') {
       const missing = await missingPermissions(ctx.kube, ctx.aws, ctx.safety ?? defaultSafety());

@@ -28,7 +28,9 @@ describe('aws discovery (against moto)', () => {
     expect(map.vpcId).to.equal(kops.vpcId);
     expect(map.provisioner).to.equal('kops');
     expect(map.managedControlPlane).to.equal(false);
-    expect(map.zones).to.deep.equal(Object.fromEntries(zones.map((z) => [z, { subnets: [kops.subnets[z]] }])));
+    expect(map.zones).to.deep.equal(
+      Object.fromEntries(zones.map((z) => [z, { subnets: [kops.subnets[z]] }])),
+    );
     const byRole = (role: string) =>
       map.instances
         .filter((i) => i.role === role)
@@ -52,13 +54,17 @@ describe('aws discovery (against moto)', () => {
 
   it('refuses a cluster name nothing is tagged with, naming the field', async () => {
     const error = await discoverCluster(clients, 'nope').catch((e: Error) => e);
-    expect((error as Error).message).to.match(/^aws\.clusterName: no instance or subnet in us-east-1 is tagged for cluster "nope"/);
+    expect((error as Error).message).to.match(
+      /^aws\.clusterName: no instance or subnet in us-east-1 is tagged for cluster "nope"/,
+    );
   });
 
   it('reads roles and provisioners from each convention, and instance ids from providerIDs', () => {
     expect(roleOf({ 'k8s.io/role/master': '1' })).to.equal('control-plane');
     expect(roleOf({ 'k8s.io/role/node': '1' })).to.equal('worker');
-    expect(roleOf({ 'sigs.k8s.io/cluster-api-provider-aws/role': 'control-plane' })).to.equal('control-plane');
+    expect(roleOf({ 'sigs.k8s.io/cluster-api-provider-aws/role': 'control-plane' })).to.equal(
+      'control-plane',
+    );
     expect(roleOf({ 'sigs.k8s.io/cluster-api-provider-aws/role': 'node' })).to.equal('worker');
     expect(roleOf({ 'kube-aws:role': 'controller' })).to.equal('control-plane');
     expect(roleOf({ 'eks:nodegroup-name': 'ng' })).to.equal('worker');

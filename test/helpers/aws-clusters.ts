@@ -29,7 +29,8 @@ export interface BuiltCluster {
   groups: string[];
 }
 
-const tagList = (tags: Record<string, string>): Tag[] => Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
+const tagList = (tags: Record<string, string>): Tag[] =>
+  Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
 
 /** A VPC with one subnet per zone, each tagged as the provisioner tags them. */
 async function network(c: AwsClients, name: string, cidr: number, tags: Record<string, string>) {
@@ -83,7 +84,9 @@ async function group(
       Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value, PropagateAtLaunch: true })),
     }),
   );
-  const out = await c.autoscaling.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [name] }));
+  const out = await c.autoscaling.send(
+    new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [name] }),
+  );
   return (out.AutoScalingGroups![0]!.Instances ?? []).map((i) => ({ id: i.InstanceId!, zone, group: name }));
 }
 
@@ -94,7 +97,14 @@ async function group(
 export async function buildKopsCluster(c: AwsClients, name: string): Promise<BuiltCluster> {
   const clusterTags = { KubernetesCluster: name, [`kubernetes.io/cluster/${name}`]: 'owned' };
   const net = await network(c, name, 20, clusterTags);
-  const built: BuiltCluster = { name, vpcId: net.vpcId, subnets: net.subnets, controlPlane: [], workers: [], groups: [] };
+  const built: BuiltCluster = {
+    name,
+    vpcId: net.vpcId,
+    subnets: net.subnets,
+    controlPlane: [],
+    workers: [],
+    groups: [],
+  };
   for (const zone of zones) {
     const cp = `control-plane-${zone}.masters.${name}`;
     built.controlPlane.push(
@@ -122,7 +132,14 @@ export async function buildKopsCluster(c: AwsClients, name: string): Promise<Bui
 export async function buildEksctlCluster(c: AwsClients, name: string): Promise<BuiltCluster> {
   const clusterTags = { 'alpha.eksctl.io/cluster-name': name, [`kubernetes.io/cluster/${name}`]: 'shared' };
   const net = await network(c, name, 30, clusterTags);
-  const built: BuiltCluster = { name, vpcId: net.vpcId, subnets: net.subnets, controlPlane: [], workers: [], groups: [] };
+  const built: BuiltCluster = {
+    name,
+    vpcId: net.vpcId,
+    subnets: net.subnets,
+    controlPlane: [],
+    workers: [],
+    groups: [],
+  };
   for (const zone of zones) {
     const ng = `eks-ng-${zone}-${name}`;
     built.workers.push(

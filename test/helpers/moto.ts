@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { execa, type ResultPromise } from 'execa';
-import { awsClients, type AwsClients } from '../../src/aws/clients.ts';
+import { type AwsClients, awsClients } from '../../src/aws/clients.ts';
 import { freePorts } from '../../src/process/ports.ts';
 import { pollUntil } from './wait.ts';
 
@@ -24,7 +24,9 @@ export class Moto {
   ) {}
 
   static async start(): Promise<Moto> {
-    const python = (await execa('bash', [join(repo, 'scripts', 'moto-venv.sh')], { stderr: 'inherit' })).stdout.trim();
+    const python = (
+      await execa('bash', [join(repo, 'scripts', 'moto-venv.sh')], { stderr: 'inherit' })
+    ).stdout.trim();
     const [port] = await freePorts(1);
     const child = execa(python, ['-m', 'moto.server', '-H', '127.0.0.1', '-p', String(port)], {
       reject: false,
