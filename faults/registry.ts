@@ -1,5 +1,8 @@
 import { ConfigError } from '../src/errors.ts';
 import { azOutageNacl } from './aws/az-outage-nacl.ts';
+import { azOutagePower } from './aws/az-outage-power.ts';
+import { instanceStop } from './aws/instance-stop.ts';
+import { instanceTerminate } from './aws/instance-terminate.ts';
 import type { AnyFault } from './fault.ts';
 import { controlPlaneKill } from './local/control-plane-kill.ts';
 import { etcdPressure } from './local/etcd-pressure.ts';
@@ -15,6 +18,9 @@ export const faults: Record<string, AnyFault> = {
   [etcdPressure.kind]: etcdPressure,
   [etcdSlowMember.kind]: etcdSlowMember,
   [azOutageNacl.kind]: azOutageNacl,
+  [azOutagePower.kind]: azOutagePower,
+  [instanceStop.kind]: instanceStop,
+  [instanceTerminate.kind]: instanceTerminate,
 };
 
 export function faultByKind(kind: string): AnyFault {
