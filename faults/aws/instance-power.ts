@@ -18,8 +18,11 @@ export async function instanceStates(ec2: EC2Client, ids: string[]): Promise<Map
   return states;
 }
 
-/** How long a revert waits for EC2 to finish stopping or starting an instance (real instances take minutes). */
-const waitSeconds = 600;
+/**
+ * The SDK's waiters, bounded: a real instance takes up to minutes to stop or start; polled from every 2 s
+ * (the waiter's default first delay, 15 s, would add 15 s to every revert) backing off to 15 s.
+ */
+const waiter = (ec2: EC2Client) => ({ client: ec2, maxWaitTime: 600, minDelay: 2, maxDelay: 15 });
 
 export async function stopInstances(ec2: EC2Client, ids: string[]): Promise<void> {
   if (ids.length > 0) await ec2.send(new StopInstancesCommand({ InstanceIds: ids }));
@@ -34,9 +37,9 @@ export async function startInstances(ec2: EC2Client, ids: string[]): Promise<voi
   const states = await instanceStates(ec2, ids);
   const stopping = ids.filter((id) => states.get(id) === 'stopping');
   if (stopping.length > 0)
-    await waitUntilInstanceStopped({ client: ec2, maxWaitTime: waitSeconds }, { InstanceIds: stopping });
+    await waitUntilInstanceStopped(waiter(ec2), { InstanceIds: stopping });
   const down = ids.filter((id) => ['stopped', 'stopping'].includes(states.get(id) ?? ''));
   if (down.length === 0) return;
   await ec2.send(new StartInstancesCommand({ InstanceIds: down }));
-  await waitUntilInstanceRunning({ client: ec2, maxWaitTime: waitSeconds }, { InstanceIds: down });
+  await waitUntilInstanceRunning(waiter(ec2), { InstanceIds: down });
 }

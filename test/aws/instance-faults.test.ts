@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
 import { expect } from 'chai';
 import { replaceProcesses } from '../../faults/aws/az-outage-power.ts';
+import { hangAccount, hangLabel, hangScript } from '../../faults/aws/node-runtime-hang.ts';
 import { ExitCode } from '../../src/errors.ts';
 import { type BuiltCluster, buildEksctlCluster } from '../helpers/aws-clusters.ts';
 import { AwsWorld } from '../helpers/aws-world.ts';
@@ -207,5 +208,54 @@ describe('aws instance faults: AZ power loss, stop, terminate (moto + embedded c
       'target.role: cluster staging-eks has a managed control plane (EKS): AWS runs it outside the account, there is no instance to act on',
     );
     expect(await world.ec2State()).to.deep.equal(before);
+  });
+
+  it('node-runtime-hang on the embedded cluster: the pod object is privileged, hostPID, pinned, bounded; recover deletes it and its account', async () => {
+    const node = 'kwok-us-east-1a-1';
+    const killed = await world.cli(
+      inject('node-runtime-hang', ['--names', node, '--spec', '{"maxDurationSeconds":120}', '--for', '0']),
+      { GAUNTLET_CRASH_AT: 'after-applied-record' },
+    );
+    expect(killed.exitCode).to.not.equal(0);
+    const pods = await world.kube.core.listNamespacedPod({
+      namespace: 'kube-system',
+      labelSelector: `${hangLabel}=node-runtime-hang`,
+    });
+    expect(pods.items).to.have.length(1);
+    const pod = pods.items[0]!;
+    const container = pod.spec!.containers[0]!;
+    expect([
+      pod.spec?.nodeName,
+      pod.spec?.hostPID,
+      pod.spec?.restartPolicy,
+      pod.spec?.serviceAccountName,
+    ]).to.deep.equal([node, true, 'Never', hangAccount]);
+    expect(container.securityContext?.privileged).to.equal(true);
+    expect(pod.spec?.tolerations).to.deep.equal([{ operator: 'Exists' }]);
+    expect(container.command).to.deep.equal(['sh', '-c', hangScript]);
+    const env = Object.fromEntries(
+      (container.env ?? []).map((e) => [e.name, e.value ?? e.valueFrom?.fieldRef?.fieldPath]),
+    );
+    expect(env).to.include({ RUNTIME: 'containerd', MAX_SECONDS: '120', POD_NAME: 'metadata.name' });
+    await world.kube.core.readNamespacedServiceAccount({ name: hangAccount, namespace: 'kube-system' });
+
+    const recover = await world.cli(['recover', '--cluster', world.cluster]);
+    expect(recover.exitCode, recover.stderr).to.equal(0);
+    expect(recover.stdout).to.contain(`reverted node-runtime-hang on node/${node}`);
+    await pollUntil(
+      'the hang pod gone',
+      async () => {
+        const left = await world.kube.core.listNamespacedPod({
+          namespace: 'kube-system',
+          labelSelector: `${hangLabel}=node-runtime-hang`,
+        });
+        return left.items.length === 0 ? true : undefined;
+      },
+      30_000,
+    );
+    const account = await world.kube.core
+      .readNamespacedServiceAccount({ name: hangAccount, namespace: 'kube-system' })
+      .catch((e: { code?: number }) => e.code);
+    expect(account).to.equal(404);
   });
 });
