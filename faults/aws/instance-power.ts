@@ -36,8 +36,7 @@ export async function stopInstances(ec2: EC2Client, ids: string[]): Promise<void
 export async function startInstances(ec2: EC2Client, ids: string[]): Promise<void> {
   const states = await instanceStates(ec2, ids);
   const stopping = ids.filter((id) => states.get(id) === 'stopping');
-  if (stopping.length > 0)
-    await waitUntilInstanceStopped(waiter(ec2), { InstanceIds: stopping });
+  if (stopping.length > 0) await waitUntilInstanceStopped(waiter(ec2), { InstanceIds: stopping });
   const down = ids.filter((id) => ['stopped', 'stopping'].includes(states.get(id) ?? ''));
   if (down.length === 0) return;
   await ec2.send(new StartInstancesCommand({ InstanceIds: down }));
