@@ -1,3 +1,5 @@
+import { rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { DescribeNetworkAclsCommand } from '@aws-sdk/client-ec2';
 import { expect } from 'chai';
 import { injectionTag } from '../../faults/aws/az-outage-nacl.ts';
@@ -5,6 +7,7 @@ import { ExitCode } from '../../src/errors.ts';
 import { zones } from '../helpers/aws-clusters.ts';
 import { AwsWorld, optInMarker } from '../helpers/aws-world.ts';
 import { startGauntlet } from '../helpers/cli.ts';
+import { fakeSecretKey } from '../helpers/moto.ts';
 import { pollUntil } from '../helpers/wait.ts';
 
 /**
@@ -240,5 +243,21 @@ describe('aws-az-outage-nacl: deny-all NACL on a zone, guarded, always reverted 
       'target.zone: cluster staging.k8s.example.com has nothing in us-east-1f',
     );
     await expectRestored();
+  });
+
+  // Last (nested suites run after the plain tests): every command of the file has run by then.
+  describe('afterwards', () => {
+    it('no credential appears in any output, log or artifact (the fake keys given to every command)', async () => {
+      // One more command with every detail printed, to widen what is searched.
+      await world.cli(inject(['--zone', zone, '--dry-run']), { GAUNTLET_VERBOSE: '1' });
+      const leaks = await world.credentialLeaks();
+      expect(leaks).to.deep.equal([]);
+      // The search itself finds a key where there is one.
+      const canary = join(world.out, 'canary.log');
+      await writeFile(canary, `x ${fakeSecretKey} x`);
+      expect(await world.credentialLeaks()).to.deep.equal([canary]);
+      await rm(canary);
+      expect(world.outputs.length).to.be.above(5);
+    });
   });
 });

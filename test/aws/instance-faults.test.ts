@@ -258,4 +258,14 @@ describe('aws instance faults: AZ power loss, stop, terminate (moto + embedded c
       .catch((e: { code?: number }) => e.code);
     expect(account).to.equal(404);
   });
+
+  it('no credential appears in any output, log or artifact (the fake keys given to every command)', async () => {
+    // One more command with every detail printed, to widen what is searched.
+    await world.cli(inject('aws-az-outage-power', ['--zone', 'us-east-1a', '--dry-run']), {
+      GAUNTLET_VERBOSE: '1',
+    });
+    const leaks = await world.credentialLeaks();
+    expect(leaks).to.deep.equal([]);
+    expect(world.outputs.length).to.be.above(5);
+  });
 });

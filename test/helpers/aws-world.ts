@@ -1,4 +1,4 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
 import { DescribeInstancesCommand, DescribeNetworkAclsCommand } from '@aws-sdk/client-ec2';
@@ -9,7 +9,7 @@ import type { AwsClients } from '../../src/aws/clients.ts';
 import { type Kube, kubeFromFile } from '../../src/kube/client.ts';
 import { type BuiltCluster, buildKopsCluster } from './aws-clusters.ts';
 import { type CliResult, gauntlet, isolatedStateDir } from './cli.ts';
-import { Moto, motoAccount } from './moto.ts';
+import { fakeAccessKey, fakeSecretKey, Moto, motoAccount } from './moto.ts';
 
 export const optInMarker = { namespace: 'kube-system', name: 'gauntlet-allow-destructive' };
 
@@ -147,6 +147,26 @@ export class AwsWorld {
       g.Instances?.length,
     ]);
     return { acls, instances, groups };
+  }
+
+  /**
+   * Every place a credential could leak to: the output of every CLI call so far, and every file under the
+   * state directory (cluster logs, ledgers, run directories, measurements). Returns where the fake keys appear.
+   */
+  async credentialLeaks(): Promise<string[]> {
+    const secrets = [fakeSecretKey, fakeAccessKey];
+    const leaks: string[] = [];
+    for (const [i, o] of this.outputs.entries())
+      for (const secret of secrets)
+        if (o.stdout.includes(secret) || o.stderr.includes(secret)) leaks.push(`output of CLI call ${i}`);
+    const files = (await readdir(this.state, { recursive: true, withFileTypes: true }))
+      .filter((e) => e.isFile())
+      .map((e) => join(e.parentPath, e.name));
+    for (const file of files) {
+      const text = await readFile(file, 'latin1').catch(() => '');
+      for (const secret of secrets) if (text.includes(secret)) leaks.push(file);
+    }
+    return leaks;
   }
 
   /** The NACL each subnet of the cluster is associated with now. */
