@@ -2,6 +2,8 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FaultContext, FaultTarget } from '../../faults/fault.ts';
 import { faultByKind } from '../../faults/registry.ts';
+import { type AwsContext, awsContext } from '../../src/aws/clients.ts';
+import { requireDestructiveAllowed } from '../../src/aws/guards.ts';
 import { ExitCode, GauntletError } from '../../src/errors.ts';
 import { Ledger } from '../../src/ledger/ledger.ts';
 import { ledgerKey } from '../../src/run/fault-cluster.ts';
@@ -17,6 +19,7 @@ import { type FaultWindow, Timeline } from '../../src/run/timeline.ts';
 export class Scenario {
   readonly timeline: Timeline;
   private readonly injected: { injection: Injection; window: FaultWindow }[] = [];
+  private aws: AwsContext | undefined;
 
   private constructor(
     readonly name: string,
@@ -34,7 +37,15 @@ export class Scenario {
   }
 
   get ctx(): FaultContext {
-    return { kube: this.run.kube, cluster: this.run.cluster };
+    const aws = this.run.config.aws;
+    this.aws ??= aws ? awsContext(aws) : undefined;
+    return {
+      kube: this.run.kube,
+      cluster: this.run.cluster,
+      safety: this.run.config.safety,
+      runId: this.run.runId,
+      ...(this.aws ? { aws: this.aws } : {}),
+    };
   }
 
   async inject(
@@ -45,6 +56,9 @@ export class Scenario {
   ): Promise<Injection> {
     const fault = faultByKind(kind);
     const spec = parseSpec(fault, rawSpec);
+    // Cloud faults need the same explicit allow in a scenario as by hand.
+    if (fault.backend === 'aws')
+      await requireDestructiveAllowed(this.ctx.kube, this.ctx.aws, this.run.config.safety, kind);
     const injection = await inject(fault, target, spec, {
       ctx: this.ctx,
       ledger: this.ledger,

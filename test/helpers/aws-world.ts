@@ -66,8 +66,8 @@ export class AwsWorld {
     return { GAUNTLET_STATE_DIR: this.state, ...this.moto.env };
   }
 
-  async cli(args: string[], extraEnv: Record<string, string> = {}): Promise<CliResult> {
-    const result = await gauntlet(args, { ...this.env, ...extraEnv });
+  async cli(args: string[], extraEnv: Record<string, string> = {}, timeoutMs?: number): Promise<CliResult> {
+    const result = await gauntlet(args, { ...this.env, ...extraEnv }, timeoutMs);
     this.outputs.push(result);
     return result;
   }
