@@ -28,18 +28,7 @@ describe('aws-az-outage-nacl: deny-all NACL on a zone, guarded, always reverted 
     await world.stop();
   });
 
-  const inject = (args: string[], config = world.allowed) => [
-    'fault',
-    'inject',
-    'aws-az-outage-nacl',
-    ...args,
-    '-c',
-    config,
-    '--cluster',
-    world.cluster,
-    '--out',
-    world.out,
-  ];
+  const inject = (args: string[], config?: string) => world.injectArgs('aws-az-outage-nacl', args, config);
 
   /** Every subnet back on its original NACL, and no NACL of ours left. */
   async function expectRestored() {
@@ -201,15 +190,9 @@ describe('aws-az-outage-nacl: deny-all NACL on a zone, guarded, always reverted 
     for (const z of zones.filter((z) => z !== zone))
       expect(now[world.kops.subnets[z]!], `subnet of ${z}`).to.equal(original[world.kops.subnets[z]!]);
 
-    harness.kill('SIGINT');
-    const result = await harness;
-    world.outputs.push({
-      exitCode: result.exitCode ?? -1,
-      stdout: String(result.stdout),
-      stderr: String(result.stderr),
-    });
-    expect(result.exitCode, String(result.stderr)).to.equal(ExitCode.Interrupted);
-    expect(String(result.stderr)).to.contain(`reverted aws-az-outage-nacl on zone/${zone}`);
+    const result = await world.interrupt(harness);
+    expect(result.exitCode, result.stderr).to.equal(ExitCode.Interrupted);
+    expect(result.stderr).to.contain(`reverted aws-az-outage-nacl on zone/${zone}`);
     await expectRestored();
   });
 

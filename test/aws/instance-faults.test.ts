@@ -24,18 +24,7 @@ describe('aws instance faults: AZ power loss, stop, terminate (moto + embedded c
     await world.stop();
   });
 
-  const inject = (kind: string, args: string[], config = world.allowed) => [
-    'fault',
-    'inject',
-    kind,
-    ...args,
-    '-c',
-    config,
-    '--cluster',
-    world.cluster,
-    '--out',
-    world.out,
-  ];
+  const inject = (kind: string, args: string[], config?: string) => world.injectArgs(kind, args, config);
   const states = async () => Object.fromEntries((await world.ec2State()).instances as [string, string][]);
   const suspended = async (group: string) =>
     (
@@ -94,14 +83,8 @@ describe('aws instance faults: AZ power loss, stop, terminate (moto + embedded c
           .sort(),
       );
     }
-    harness.kill('SIGINT');
-    const result = await harness;
-    world.outputs.push({
-      exitCode: result.exitCode ?? -1,
-      stdout: String(result.stdout),
-      stderr: String(result.stderr),
-    });
-    expect(result.exitCode, String(result.stderr)).to.equal(ExitCode.Interrupted);
+    const result = await world.interrupt(harness);
+    expect(result.exitCode, result.stderr).to.equal(ExitCode.Interrupted);
     await expectAllRunningAndResumed();
   });
 

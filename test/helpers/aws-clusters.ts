@@ -60,7 +60,8 @@ async function network(c: AwsClients, name: string, cidr: number, tags: Record<s
       LaunchTemplateData: { ImageId: image.Images![0]!.ImageId!, InstanceType: 't3.medium' },
     }),
   );
-  return { vpcId, subnets, templateId: template.LaunchTemplate!.LaunchTemplateId! };
+  const built: BuiltCluster = { name, vpcId, subnets, controlPlane: [], workers: [], groups: [] };
+  return { built, templateId: template.LaunchTemplate!.LaunchTemplateId! };
 }
 
 /** An Auto Scaling group of `size` instances in one subnet, its tags propagated to them; returns them. */
@@ -96,19 +97,11 @@ async function group(
  */
 export async function buildKopsCluster(c: AwsClients, name: string): Promise<BuiltCluster> {
   const clusterTags = { KubernetesCluster: name, [`kubernetes.io/cluster/${name}`]: 'owned' };
-  const net = await network(c, name, 20, clusterTags);
-  const built: BuiltCluster = {
-    name,
-    vpcId: net.vpcId,
-    subnets: net.subnets,
-    controlPlane: [],
-    workers: [],
-    groups: [],
-  };
+  const { built, templateId } = await network(c, name, 20, clusterTags);
   for (const zone of zones) {
     const cp = `control-plane-${zone}.masters.${name}`;
     built.controlPlane.push(
-      ...(await group(c, cp, net.templateId, net.subnets[zone]!, zone, 1, {
+      ...(await group(c, cp, templateId, built.subnets[zone]!, zone, 1, {
         ...clusterTags,
         'k8s.io/role/control-plane': '1',
         'k8s.io/role/master': '1',
@@ -117,7 +110,7 @@ export async function buildKopsCluster(c: AwsClients, name: string): Promise<Bui
     );
     const nodes = `nodes-${zone}.${name}`;
     built.workers.push(
-      ...(await group(c, nodes, net.templateId, net.subnets[zone]!, zone, 2, {
+      ...(await group(c, nodes, templateId, built.subnets[zone]!, zone, 2, {
         ...clusterTags,
         'k8s.io/role/node': '1',
         'kops.k8s.io/instancegroup': `nodes-${zone}`,
@@ -131,19 +124,11 @@ export async function buildKopsCluster(c: AwsClients, name: string): Promise<Bui
 /** An eksctl-like cluster: a managed control plane (no instance in the account) and one node group per zone. */
 export async function buildEksctlCluster(c: AwsClients, name: string): Promise<BuiltCluster> {
   const clusterTags = { 'alpha.eksctl.io/cluster-name': name, [`kubernetes.io/cluster/${name}`]: 'shared' };
-  const net = await network(c, name, 30, clusterTags);
-  const built: BuiltCluster = {
-    name,
-    vpcId: net.vpcId,
-    subnets: net.subnets,
-    controlPlane: [],
-    workers: [],
-    groups: [],
-  };
+  const { built, templateId } = await network(c, name, 30, clusterTags);
   for (const zone of zones) {
     const ng = `eks-ng-${zone}-${name}`;
     built.workers.push(
-      ...(await group(c, ng, net.templateId, net.subnets[zone]!, zone, 1, {
+      ...(await group(c, ng, templateId, built.subnets[zone]!, zone, 1, {
         ...clusterTags,
         'eks:cluster-name': name,
         'eks:nodegroup-name': `ng-${zone}`,

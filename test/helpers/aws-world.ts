@@ -4,6 +4,7 @@ import { DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
 import { DescribeInstancesCommand, DescribeNetworkAclsCommand } from '@aws-sdk/client-ec2';
 import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { expect } from 'chai';
+import type { ResultPromise } from 'execa';
 import type { LocalClusterSpec } from '../../clusters/local/cluster-spec.ts';
 import type { AwsClients } from '../../src/aws/clients.ts';
 import { type Kube, kubeFromFile } from '../../src/kube/client.ts';
@@ -68,6 +69,24 @@ export class AwsWorld {
 
   async cli(args: string[], extraEnv: Record<string, string> = {}, timeoutMs?: number): Promise<CliResult> {
     const result = await gauntlet(args, { ...this.env, ...extraEnv }, timeoutMs);
+    this.outputs.push(result);
+    return result;
+  }
+
+  /** The arguments of `gauntlet fault inject <kind>` against this world's cluster, config and run directory. */
+  injectArgs(kind: string, args: string[], config = this.allowed): string[] {
+    return ['fault', 'inject', kind, ...args, '-c', config, '--cluster', this.cluster, '--out', this.out];
+  }
+
+  /** Ctrl-C to a harness started with startGauntlet: it reverts and exits; its output is kept like any other. */
+  async interrupt(harness: ResultPromise): Promise<CliResult> {
+    harness.kill('SIGINT');
+    const done = await harness;
+    const result = {
+      exitCode: done.exitCode ?? -1,
+      stdout: String(done.stdout),
+      stderr: String(done.stderr),
+    };
     this.outputs.push(result);
     return result;
   }
