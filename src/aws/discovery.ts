@@ -49,11 +49,14 @@ export interface ClusterMap {
 /** Instances that are not gone (terminated instances linger in DescribeInstances for an hour). */
 const liveStates = ['pending', 'running', 'stopping', 'stopped'];
 
-async function taggedInstances(ec2: AwsClients['ec2'], cluster: string): Promise<Instance[]> {
+/** Page sizes are the API's defaults unless given (tests force small pages to prove every page is read). */
+type Paging = { pageSize?: number };
+
+async function taggedInstances(ec2: AwsClients['ec2'], cluster: string, paging: Paging): Promise<Instance[]> {
   const byId = new Map<string, Instance>();
   for (const filters of clusterTagQueries(cluster)) {
     const pages = paginateDescribeInstances(
-      { client: ec2 },
+      { client: ec2, ...paging },
       { Filters: [...filters, { Name: 'instance-state-name', Values: liveStates }] },
     );
     for await (const page of pages)
@@ -62,24 +65,33 @@ async function taggedInstances(ec2: AwsClients['ec2'], cluster: string): Promise
   return [...byId.values()];
 }
 
-async function taggedSubnets(ec2: AwsClients['ec2'], cluster: string, ids: string[]): Promise<Subnet[]> {
+async function taggedSubnets(
+  ec2: AwsClients['ec2'],
+  cluster: string,
+  ids: string[],
+  paging: Paging,
+): Promise<Subnet[]> {
   const byId = new Map<string, Subnet>();
   const queries = [
     ...clusterTagQueries(cluster),
     ...(ids.length ? [[{ Name: 'subnet-id', Values: ids }]] : []),
   ];
   for (const filters of queries)
-    for await (const page of paginateDescribeSubnets({ client: ec2 }, { Filters: filters }))
+    for await (const page of paginateDescribeSubnets({ client: ec2, ...paging }, { Filters: filters }))
       for (const s of page.Subnets ?? []) byId.set(s.SubnetId!, s);
   return [...byId.values()];
 }
 
-async function autoScalingGroups(clients: AwsClients, ids: string[]): Promise<Map<string, string>> {
+async function autoScalingGroups(
+  clients: AwsClients,
+  ids: string[],
+  paging: Paging,
+): Promise<Map<string, string>> {
   const groups = new Map<string, string>();
   // DescribeAutoScalingInstances takes at most 50 ids per call.
   for (let i = 0; i < ids.length; i += 50) {
     const pages = paginateDescribeAutoScalingInstances(
-      { client: clients.autoscaling },
+      { client: clients.autoscaling, ...paging },
       { InstanceIds: ids.slice(i, i + 50) },
     );
     for await (const page of pages)
@@ -97,11 +109,17 @@ export async function discoverCluster(
   cluster: string,
   kube?: Kube,
   hint?: Provisioner,
+  paging: Paging = {},
 ): Promise<ClusterMap> {
-  const found = (await taggedInstances(clients.ec2, cluster)).filter((i) => !isBastion(tagsOf(i.Tags)));
-  const subnets = await taggedSubnets(clients.ec2, cluster, [
-    ...new Set(found.map((i) => i.SubnetId).filter((s): s is string => !!s)),
-  ]);
+  const found = (await taggedInstances(clients.ec2, cluster, paging)).filter(
+    (i) => !isBastion(tagsOf(i.Tags)),
+  );
+  const subnets = await taggedSubnets(
+    clients.ec2,
+    cluster,
+    [...new Set(found.map((i) => i.SubnetId).filter((s): s is string => !!s))],
+    paging,
+  );
   if (found.length === 0 && subnets.length === 0)
     throw new ConfigError(
       `aws.clusterName: no instance or subnet in ${clients.region} is tagged for cluster "${cluster}" ` +
@@ -126,6 +144,7 @@ export async function discoverCluster(
   const groups = await autoScalingGroups(
     clients,
     found.map((i) => i.InstanceId!),
+    paging,
   );
   const provisioners = found.map((i) => provisionerOf(tagsOf(i.Tags)));
   const provisioner =

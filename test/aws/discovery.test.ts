@@ -1,3 +1,4 @@
+import { DescribeInstancesCommand } from '@aws-sdk/client-ec2';
 import { expect } from 'chai';
 import type { AwsClients } from '../../src/aws/clients.ts';
 import { discoverCluster, formatClusterMap } from '../../src/aws/discovery.ts';
@@ -42,6 +43,21 @@ describe('aws discovery (against moto)', () => {
     // The other cluster in the same account is not mixed in.
     expect(map.instances.map((i) => i.id)).to.not.include.members(eks.workers.map((w) => w.id));
     expect(formatClusterMap(map)).to.contain(`us-east-1a:\n  subnets: ${kops.subnets['us-east-1a']}`);
+  });
+
+  it('reads every page: the same map with pages of 5 (the smallest EC2 allows) as with the default size', async () => {
+    const whole = await discoverCluster(clients, kops.name);
+    const paged = await discoverCluster(clients, kops.name, undefined, undefined, { pageSize: 5 });
+    // moto does split the answer: a page of 5 of the 9 instances comes with a NextToken.
+    const first = await clients.ec2.send(
+      new DescribeInstancesCommand({
+        MaxResults: 5,
+        Filters: [{ Name: 'tag:KubernetesCluster', Values: [kops.name] }],
+      }),
+    );
+    expect(first.NextToken).to.be.a('string');
+    expect(paged.instances).to.have.length(9);
+    expect(paged).to.deep.equal(whole);
   });
 
   it('finds an eksctl cluster and knows its control plane is managed', async () => {
