@@ -1,10 +1,11 @@
+import { createServer } from 'node:http';
 import { DescribeInstancesCommand } from '@aws-sdk/client-ec2';
 import { expect } from 'chai';
-import type { AwsClients } from '../../src/aws/clients.ts';
+import { type AwsClients, awsClients } from '../../src/aws/clients.ts';
 import { discoverCluster, formatClusterMap } from '../../src/aws/discovery.ts';
 import { instanceIdOfProviderId, provisionerOf, roleOf } from '../../src/aws/provisioner-tags.ts';
 import { type BuiltCluster, buildEksctlCluster, buildKopsCluster, zones } from '../helpers/aws-clusters.ts';
-import { Moto } from '../helpers/moto.ts';
+import { fakeAccessKey, fakeSecretKey, Moto } from '../helpers/moto.ts';
 
 /** Discovery against moto: the tags each provisioner sets find the VPC, subnets by zone and instances by role. */
 describe('aws discovery (against moto)', () => {
@@ -58,6 +59,49 @@ describe('aws discovery (against moto)', () => {
     expect(first.NextToken).to.be.a('string');
     expect(paged.instances).to.have.length(9);
     expect(paged).to.deep.equal(whole);
+  });
+
+  it('rides out throttling with the SDK retry strategy (a loopback proxy answers RequestLimitExceeded first)', async () => {
+    let throttled = 0;
+    let forwarded = 0;
+    const proxy = createServer(async (req, res) => {
+      const chunks: Buffer[] = [];
+      for await (const chunk of req) chunks.push(chunk as Buffer);
+      if (throttled < 3) {
+        throttled += 1;
+        res.writeHead(503, { 'content-type': 'text/xml' });
+        res.end(
+          '<?xml version="1.0" encoding="UTF-8"?><Response><Errors><Error><Code>RequestLimitExceeded</Code>' +
+            '<Message>Request limit exceeded.</Message></Error></Errors><RequestID>gauntlet</RequestID></Response>',
+        );
+        return;
+      }
+      forwarded += 1;
+      const headers = Object.fromEntries(
+        Object.entries(req.headers).filter(([k]) => !['host', 'content-length', 'connection'].includes(k)),
+      ) as Record<string, string>;
+      const answer = await fetch(`${moto.endpoint}${req.url}`, {
+        method: req.method,
+        headers,
+        ...(req.method === 'GET' ? {} : { body: Buffer.concat(chunks) }),
+      });
+      res.writeHead(answer.status, { 'content-type': answer.headers.get('content-type') ?? 'text/xml' });
+      res.end(Buffer.from(await answer.arrayBuffer()));
+    });
+    await new Promise<void>((done) => proxy.listen(0, '127.0.0.1', done));
+    try {
+      const { port } = proxy.address() as { port: number };
+      const throttledClients = awsClients('us-east-1', `http://127.0.0.1:${port}`, {
+        accessKeyId: fakeAccessKey,
+        secretAccessKey: fakeSecretKey,
+      });
+      const map = await discoverCluster(throttledClients, kops.name);
+      expect(map.instances).to.have.length(9);
+      expect(throttled).to.equal(3);
+      expect(forwarded).to.be.above(0);
+    } finally {
+      await new Promise<void>((done) => proxy.close(() => done()));
+    }
   });
 
   it('finds an eksctl cluster and knows its control plane is managed', async () => {
