@@ -47,7 +47,7 @@ async function denyAclsOf(ec2: EC2Client, token: string): Promise<string[]> {
 
 /**
  * An availability zone loses its network: every cluster subnet of the zone is switched to a new network ACL
- * that denies all traffic both ways (IPv4 and IPv6), as a zone that drops off the network looks to the rest of
+ * that denies all traffic both ways, as a zone that drops off the network looks to the rest of
  * the cluster. Instances keep running; their kubelets lose the API, the API loses them. The original
  * association of each subnet is journaled before anything changes; revert switches each subnet back and
  * deletes the deny-all NACL, found by its tag.
@@ -96,8 +96,9 @@ export const azOutageNacl: Fault<Record<string, never>, Undo> = {
       }),
     );
     const aclId = created.NetworkAcl!.NetworkAclId!;
-    // A new NACL already denies everything by its default rule; explicit rules make the intent visible.
-    for (const Egress of [false, true]) {
+    // A new NACL already denies everything (IPv6 too, where the VPC has it) by its final `*` rule; explicit
+    // IPv4 rules make the intent visible to whoever looks at it in the console.
+    for (const Egress of [false, true])
       await ec2.send(
         new CreateNetworkAclEntryCommand({
           NetworkAclId: aclId,
@@ -108,17 +109,6 @@ export const azOutageNacl: Fault<Record<string, never>, Undo> = {
           CidrBlock: '0.0.0.0/0',
         }),
       );
-      await ec2.send(
-        new CreateNetworkAclEntryCommand({
-          NetworkAclId: aclId,
-          RuleNumber: 2,
-          Protocol: '-1',
-          RuleAction: 'deny',
-          Egress,
-          Ipv6CidrBlock: '::/0',
-        }),
-      );
-    }
     for (const { subnetId } of undo.subnets) {
       const { associationId } = await currentAssociation(ec2, subnetId);
       await ec2.send(
