@@ -1,5 +1,7 @@
 import type { z } from 'zod';
 import type { ProvisionedCluster } from '../clusters/provisioned-cluster.ts';
+import type { AwsContext } from '../src/aws/clients.ts';
+import type { SafetyConfig } from '../src/config/schema.ts';
 import type { Kube } from '../src/kube/client.ts';
 
 export interface FaultContext {
@@ -7,6 +9,12 @@ export interface FaultContext {
   cluster: ProvisionedCluster;
   /** Aborted on SIGINT/SIGTERM: a long apply (filling etcd) stops early, and the engine then reverts it. */
   signal?: AbortSignal;
+  /** The AWS backend, when the config has an aws section (faults/aws/). */
+  aws?: AwsContext;
+  /** The config's safety section: what destructive faults need to be allowed. */
+  safety?: SafetyConfig;
+  /** The run injecting, so what a fault creates can be tagged with it. */
+  runId?: string;
 }
 
 /** What a fault acts on; chosen by faults/targets.ts, never by the fault itself. */
@@ -14,6 +22,8 @@ export type FaultTarget =
   | { kind: 'node'; name: string; zone?: string }
   | { kind: 'component'; id: string; role: string }
   | { kind: 'zone'; name: string }
+  /** A cloud instance (EC2 id), with the Node it backs when there is one. */
+  | { kind: 'instance'; name: string; zone: string; role: string; node?: string }
   /** The whole cluster, for damage with no narrower target (etcd filling up). */
   | { kind: 'cluster'; name: string };
 
@@ -45,6 +55,13 @@ export interface Fault<Spec, Undo> {
   // biome-ignore lint/suspicious/noConfusingVoidType: void keeps `async apply() {}` of faults that measure nothing valid
   apply(ctx: FaultContext, spec: Spec, target: FaultTarget, undo: Undo): Promise<void | Measurements>;
   revert(ctx: FaultContext, undo: Undo): Promise<void>;
+  /** Cloud faults: 'aws' needs ctx.aws and the safety guards (src/aws/guards.ts) before any change. */
+  backend?: 'aws';
+  /**
+   * For --dry-run: asks the cloud whether the change would be allowed (EC2 DryRun=true) without making it;
+   * resolves to one line per call checked.
+   */
+  verify?(ctx: FaultContext, spec: Spec, target: FaultTarget): Promise<string[]>;
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: the registry holds faults of every spec and undo type

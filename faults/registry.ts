@@ -1,4 +1,9 @@
 import { ConfigError } from '../src/errors.ts';
+import { azOutageNacl } from './aws/az-outage-nacl.ts';
+import { azOutagePower } from './aws/az-outage-power.ts';
+import { instanceStop } from './aws/instance-stop.ts';
+import { instanceTerminate } from './aws/instance-terminate.ts';
+import { nodeRuntimeHang } from './aws/node-runtime-hang.ts';
 import type { AnyFault } from './fault.ts';
 import { controlPlaneKill } from './local/control-plane-kill.ts';
 import { etcdPressure } from './local/etcd-pressure.ts';
@@ -13,6 +18,11 @@ export const faults: Record<string, AnyFault> = {
   [runtimeHang.kind]: runtimeHang,
   [etcdPressure.kind]: etcdPressure,
   [etcdSlowMember.kind]: etcdSlowMember,
+  [azOutageNacl.kind]: azOutageNacl,
+  [azOutagePower.kind]: azOutagePower,
+  [instanceStop.kind]: instanceStop,
+  [instanceTerminate.kind]: instanceTerminate,
+  [nodeRuntimeHang.kind]: nodeRuntimeHang,
 };
 
 export function faultByKind(kind: string): AnyFault {

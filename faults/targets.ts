@@ -1,5 +1,6 @@
 import type { V1Node } from '@kubernetes/client-node';
 import { findLeader } from '../clusters/local/leader.ts';
+import { discoverCluster } from '../src/aws/discovery.ts';
 import { ConfigError } from '../src/errors.ts';
 import { zoneLabel } from '../src/kube/describe.ts';
 import type { FaultContext, FaultTarget } from './fault.ts';
@@ -99,4 +100,60 @@ export async function selectComponents(ctx: FaultContext, s: TargetSelector): Pr
 /** The cluster itself, for faults that act on all of it (etcd pressure): one target, named after the cluster. */
 export function selectCluster(ctx: FaultContext): FaultTarget[] {
   return [{ kind: 'cluster', name: ctx.cluster.name }];
+}
+
+/** Zones of the cluster as EC2 sees them (from discovery): the one named, or all of them with --all. */
+export async function selectAwsZones(ctx: FaultContext, s: TargetSelector): Promise<FaultTarget[]> {
+  const map = await awsMap(ctx);
+  const zones = Object.keys(map.zones);
+  if (s.zone && !zones.includes(s.zone))
+    throw new ConfigError(
+      `target.zone: cluster ${map.cluster} has nothing in ${s.zone} (zones: ${zones.join(', ')})`,
+    );
+  return limit(
+    zones.filter((z) => !s.zone || z === s.zone).map((name) => ({ kind: 'zone' as const, name })),
+    s,
+  );
+}
+
+/**
+ * Picks running EC2 instances of the cluster by role (control-plane or worker), zone, and names (instance ids
+ * or the Node names they back). A managed control plane (EKS) has no instance to pick, and says so.
+ */
+export async function selectInstances(ctx: FaultContext, s: TargetSelector): Promise<FaultTarget[]> {
+  const map = await awsMap(ctx);
+  const roles = ['control-plane', 'worker'];
+  if (s.role && !roles.includes(s.role))
+    throw new ConfigError(`target.role: expected one of ${roles.join(', ')} for instances, got ${s.role}`);
+  if (s.role === 'control-plane' && map.managedControlPlane)
+    throw new ConfigError(
+      `target.role: cluster ${map.cluster} has a managed control plane (EKS): AWS runs it outside the account, there is no instance to act on`,
+    );
+  let instances = map.instances.filter((i) => i.state === 'running');
+  if (s.role) instances = instances.filter((i) => i.role === s.role);
+  if (s.zone) instances = instances.filter((i) => i.zone === s.zone);
+  if (s.names) {
+    const missing = s.names.filter((n) => !instances.some((i) => i.id === n || i.node === n));
+    if (missing.length > 0)
+      throw new ConfigError(
+        `target.names: no running instance or node ${missing.join(', ')} selected in ${map.cluster}`,
+      );
+    instances = instances.filter((i) => s.names!.includes(i.id) || (!!i.node && s.names!.includes(i.node)));
+  }
+  return limit(
+    instances.map((i) => ({
+      kind: 'instance' as const,
+      name: i.id,
+      zone: i.zone,
+      role: i.role,
+      ...(i.node ? { node: i.node } : {}),
+    })),
+    s,
+  );
+}
+
+async function awsMap(ctx: FaultContext) {
+  if (!ctx.aws)
+    throw new ConfigError('aws: the config has no aws section (aws.region, aws.accountId, aws.clusterName)');
+  return discoverCluster(ctx.aws.clients, ctx.aws.config.clusterName, ctx.kube, ctx.aws.config.provisioner);
 }

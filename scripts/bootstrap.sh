@@ -17,3 +17,6 @@ node bin/gauntlet.js tools install >&2
 
 # The report's browser test opens the generated report in Chromium (idempotent; apt-get the first time).
 bash scripts/install-chromium.sh
+
+# The EC2 emulator for the AWS backend's tests (a Python virtualenv, also cached outside the clone).
+bash scripts/moto-venv.sh >/dev/null

@@ -2,6 +2,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { wholeNumber } from './options.ts';
 
 interface InjectFlags {
+  config?: string;
   cluster?: string;
   kubeconfig?: string;
   context?: string;
@@ -24,7 +25,8 @@ const clusterFlags = (command: Command) =>
   command
     .option('--cluster <name>', 'embedded cluster name', 'gauntlet')
     .option('--kubeconfig <file>', 'an existing cluster instead of an embedded one')
-    .option('--context <name>', 'kubeconfig context');
+    .option('--context <name>', 'kubeconfig context')
+    .option('-c, --config <file>', 'config file (its aws and safety sections configure the AWS backend)');
 
 /** Seconds, as "90", "90s", "2m". */
 function duration(value: string): number {
@@ -58,7 +60,7 @@ export function faultCommand(): Command {
     .option('--zone <zone>', 'nodes of this zone')
     .option(
       '--role <role>',
-      'control-plane role: etcd, kube-apiserver, kube-controller-manager, kube-scheduler',
+      'control-plane role: etcd, kube-apiserver, kube-controller-manager, kube-scheduler; for AWS instances: control-plane, worker',
     )
     .option('--labels <selector>', 'nodes matching this label selector')
     .option('--leader', 'only the current leader of --role kube-controller-manager or kube-scheduler')
@@ -86,7 +88,7 @@ export function recoverCommand(): Command {
     .description(
       'revert every fault the ledgers show as still injected on a cluster (after a crashed harness)',
     )
-    .action(async (flags: { cluster?: string; kubeconfig?: string; context?: string }) => {
+    .action(async (flags: { config?: string; cluster?: string; kubeconfig?: string; context?: string }) => {
       const { recoverByHand } = await import('../run/inject-by-hand.ts');
       await recoverByHand(flags);
     });

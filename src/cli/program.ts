@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { awsCommand } from './aws-command.ts';
 import { clusterCommand } from './cluster-command.ts';
 import { faultCommand, recoverCommand } from './fault-command.ts';
 import { internalCommand } from './internal-command.ts';
@@ -29,6 +30,7 @@ export function buildProgram(): Command {
   program.addCommand(reportCommand());
   program.addCommand(faultCommand());
   program.addCommand(recoverCommand());
+  program.addCommand(awsCommand());
   program.addCommand(internalCommand(), { hidden: true });
   for (const command of program.commands) {
     command.exitOverride();

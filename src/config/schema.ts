@@ -117,6 +117,29 @@ const toolPaths = z.strictObject({
   k6: z.string().optional(),
 });
 
+/** The AWS backend: which account, region and cluster its faults may act on (see README, AWS backend). */
+const aws = z.strictObject({
+  region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'expected an AWS region such as us-east-1'),
+  accountId: z.string().regex(/^\d{12}$/, 'expected a 12-digit AWS account id'),
+  /** The name the provisioner tagged the cluster's resources with (kops: the cluster's DNS name). */
+  clusterName: z.string().min(1),
+  /** A hint; discovery reads the tags anyway. eksctl means a managed (EKS) control plane. */
+  provisioner: z.enum(['kops', 'eksctl', 'kube-aws', 'capi', 'kubeadm']).optional(),
+  /** An EC2-compatible endpoint (an emulator); AWS_ENDPOINT_URL_EC2 and friends work as well. */
+  endpoint: z.url().optional(),
+});
+
+/** Destructive faults need both: the kubeconfig context allowed here, and the owner's marker on the cluster. */
+const safety = z.strictObject({
+  allowedContexts: z.array(z.string().min(1)).default([]),
+  marker: z
+    .strictObject({
+      namespace: z.string().min(1).default('kube-system'),
+      name: z.string().min(1).default('gauntlet-allow-destructive'),
+    })
+    .prefault({}),
+});
+
 export const configSchema = z.strictObject({
   apiVersion: z.literal('gauntlet.dev/v1alpha1'),
   kind: z.literal('GauntletConfig'),
@@ -156,8 +179,12 @@ export const configSchema = z.strictObject({
       out: z.string().min(1).default('reports/out'),
     })
     .prefault({}),
+  aws: aws.optional(),
+  safety: safety.prefault({}),
 });
 
 export type GauntletConfig = z.output<typeof configSchema>;
 export type LocalClusterConfig = GauntletConfig['cluster']['local'];
 export type ClusterTimings = LocalClusterConfig['timings'];
+export type AwsConfig = NonNullable<GauntletConfig['aws']>;
+export type SafetyConfig = GauntletConfig['safety'];

@@ -1,10 +1,14 @@
 import type { ProvisionedCluster } from '../../clusters/provisioned-cluster.ts';
 import type { FaultContext } from '../../faults/fault.ts';
+import { awsContext } from '../aws/clients.ts';
+import { loadConfig } from '../config/load.ts';
 import { ConfigError } from '../errors.ts';
 import { type Kube, kubeFromFile } from '../kube/client.ts';
 import { clusterKey } from '../ledger/ledger.ts';
 
 export interface FaultClusterFlags {
+  /** A config file: its aws and safety sections configure the AWS backend. */
+  config?: string;
   cluster?: string;
   kubeconfig?: string;
   context?: string;
@@ -35,7 +39,12 @@ export async function faultCluster(flags: FaultClusterFlags): Promise<{ ctx: Fau
     kube = kubeFromFile(spec.kubeconfig);
     cluster = { name, provisioner: 'local', kubeconfig: spec.kubeconfig, owned: false, local: spec };
   }
-  return { ctx: { kube, cluster }, key: ledgerKey(cluster, kube) };
+  const config = await loadConfig(flags.config);
+  const aws = config.aws ? awsContext(config.aws) : undefined;
+  return {
+    ctx: { kube, cluster, safety: config.safety, ...(aws ? { aws } : {}) },
+    key: ledgerKey(cluster, kube),
+  };
 }
 
 /** The context faults need, from a cluster as recorded beside a ledger (for the watchdog process). */

@@ -1,9 +1,18 @@
 import { join, resolve } from 'node:path';
 import type { FaultTarget } from '../../faults/fault.ts';
 import { faultByKind } from '../../faults/registry.ts';
-import { selectCluster, selectComponents, selectNodes, selectZones } from '../../faults/targets.ts';
+import {
+  selectAwsZones,
+  selectCluster,
+  selectComponents,
+  selectInstances,
+  selectNodes,
+  selectZones,
+} from '../../faults/targets.ts';
+import { missingPermissions, requireDestructiveAllowed } from '../aws/guards.ts';
 import type { InjectFlags } from '../cli/fault-command.ts';
 import { interruptSignal } from '../cli/interrupt.ts';
+import { configSchema } from '../config/schema.ts';
 import { ConfigError, ExitCode, GauntletError } from '../errors.ts';
 import { Ledger } from '../ledger/ledger.ts';
 import { progress } from '../log.ts';
@@ -37,21 +46,40 @@ export async function injectByHand(kind: string, flags: InjectFlags): Promise<vo
     percent: flags.percent,
   };
   refuseInapplicableSelectors(fault.targets, flags);
+  // Cloud faults are refused before anything is looked up or changed unless every guard holds.
+  if (fault.backend === 'aws' && !flags.dryRun)
+    await requireDestructiveAllowed(ctx.kube, ctx.aws, ctx.safety ?? defaultSafety(), fault.kind);
   const targets: FaultTarget[] =
     fault.targets === 'node'
       ? await selectNodes(ctx, selector)
       : fault.targets === 'zone'
-        ? await selectZones(ctx, selector)
+        ? fault.backend === 'aws'
+          ? await selectAwsZones(ctx, selector)
+          : await selectZones(ctx, selector)
         : fault.targets === 'cluster'
           ? selectCluster(ctx)
-          : await selectComponents(ctx, selector);
+          : fault.targets === 'instance'
+            ? await selectInstances(ctx, selector)
+            : await selectComponents(ctx, selector);
   if (targets.length === 0) throw new ConfigError('no targets selected');
 
   if (flags.dryRun) {
     process.stdout.write(
       `dry run: ${fault.kind} on ${targets.length} target(s), held ${flags.for} s, then reverted\n`,
     );
-    for (const target of targets) process.stdout.write(`  ${fault.describe(spec, target)}\n`);
+    for (const target of targets) {
+      process.stdout.write(`  ${fault.describe(spec, target)}\n`);
+      for (const line of (await fault.verify?.(ctx, spec, target)) ?? [])
+        process.stdout.write(`    ${line}\n`);
+    }
+    if (fault.backend === 'aws') {
+      const missing = await missingPermissions(ctx.kube, ctx.aws, ctx.safety ?? defaultSafety());
+      process.stdout.write(
+        missing.length === 0
+          ? '  guards: all hold (a real run would proceed)\n'
+          : `  guards: a real run would be refused; missing:\n${missing.map((m) => `    - ${m}\n`).join('')}`,
+      );
+    }
     return;
   }
 
@@ -66,6 +94,7 @@ export async function injectByHand(kind: string, flags: InjectFlags): Promise<vo
   }
 
   const runId = newRunId('fault-');
+  ctx.runId = runId;
   const runDir = resolve(flags.out, runId);
   const ledger = await Ledger.open(runDir, key, runId);
   const interrupt = interruptSignal();
@@ -140,6 +169,7 @@ const applicable: Record<FaultTarget['kind'], (keyof InjectFlags)[]> = {
   node: ['names', 'zone', 'labels', 'count', 'percent', 'all'],
   zone: ['zone', 'count', 'percent', 'all'],
   component: ['role', 'names', 'leader', 'count', 'percent'],
+  instance: ['role', 'names', 'zone', 'count', 'percent', 'all'],
   cluster: [],
 };
 
@@ -156,10 +186,15 @@ function refuseInapplicableSelectors(kind: FaultTarget['kind'], flags: InjectFla
     throw new ConfigError(`--percent: expected 1 to 100, got ${flags.percent}`);
   }
   // Hitting every node or every zone must be asked for: the full-disruption case is one flag away, not a typo.
-  const scoped = flags.names || flags.zone || flags.labels;
-  if ((kind === 'node' || kind === 'zone') && !scoped && !flags.all) {
-    throw new ConfigError(
-      `no target selected: name the ${kind === 'node' ? 'nodes (--names, --zone, --labels)' : 'zone (--zone)'} or pass --all`,
-    );
+  const scoped = flags.names || flags.zone || flags.labels || (kind === 'instance' && flags.role);
+  if ((kind === 'node' || kind === 'zone' || kind === 'instance') && !scoped && !flags.all) {
+    const what = {
+      node: 'nodes (--names, --zone, --labels)',
+      zone: 'zone (--zone)',
+      instance: 'instances (--names, --zone, --role)',
+    }[kind];
+    throw new ConfigError(`no target selected: name the ${what} or pass --all`);
   }
 }
+
+const defaultSafety = () => configSchema.shape.safety.parse(undefined);

@@ -4,6 +4,8 @@ import type { Check } from '../../checks/check.ts';
 import { describeTarget, type FaultContext, type FaultTarget } from '../../faults/fault.ts';
 import { faultByKind } from '../../faults/registry.ts';
 import { attachScenarioArtifacts } from '../../reports/scenario-artifacts.ts';
+import { type AwsContext, awsContext } from '../../src/aws/clients.ts';
+import { requireDestructiveAllowed } from '../../src/aws/guards.ts';
 import { ExitCode, GauntletError } from '../../src/errors.ts';
 import { Ledger } from '../../src/ledger/ledger.ts';
 import { type K6Load, loadAlongside } from '../../src/load/scenario-load.ts';
@@ -24,6 +26,7 @@ export class Scenario {
   private readonly injected: { injection: Injection; window: FaultWindow }[] = [];
   private monitors?: ScenarioMonitors;
   private readonly loads: Promise<unknown>[] = [];
+  private aws: AwsContext | undefined;
 
   private constructor(
     readonly name: string,
@@ -63,7 +66,16 @@ export class Scenario {
   }
 
   get ctx(): FaultContext {
-    return { kube: this.run.kube, cluster: this.run.cluster, signal: this.run.signal };
+    const aws = this.run.config.aws;
+    this.aws ??= aws ? awsContext(aws) : undefined;
+    return {
+      kube: this.run.kube,
+      cluster: this.run.cluster,
+      signal: this.run.signal,
+      safety: this.run.config.safety,
+      runId: this.run.runId,
+      ...(this.aws ? { aws: this.aws } : {}),
+    };
   }
 
   async inject(
@@ -74,6 +86,9 @@ export class Scenario {
   ): Promise<Injection> {
     const fault = faultByKind(kind);
     const spec = parseSpec(fault, rawSpec);
+    // Cloud faults need the same explicit allow in a scenario as by hand.
+    if (fault.backend === 'aws')
+      await requireDestructiveAllowed(this.ctx.kube, this.ctx.aws, this.run.config.safety, kind);
     // The window opens when the change starts: a fault's apply can take seconds (etcd filling up).
     const window = this.timeline.faultOn(kind, describeTarget(target));
     try {

@@ -1,0 +1,178 @@
+import { randomUUID } from 'node:crypto';
+import {
+  CreateNetworkAclCommand,
+  CreateNetworkAclEntryCommand,
+  DeleteNetworkAclCommand,
+  DescribeNetworkAclsCommand,
+  type EC2Client,
+  ReplaceNetworkAclAssociationCommand,
+} from '@aws-sdk/client-ec2';
+import { z } from 'zod';
+import { discoverCluster } from '../../src/aws/discovery.ts';
+import { ConfigError } from '../../src/errors.ts';
+import type { Fault } from '../fault.ts';
+import { type AwsWhere, clientsOf, dryRun, requireAws, whereOf } from './aws-fault-context.ts';
+
+/** The tag naming the injection that created a deny-all NACL: revert finds the NACL by it, even after a crash. */
+export const injectionTag = 'gauntlet.dev/injection';
+export const runIdTag = 'gauntlet.dev/run-id';
+
+interface Undo extends AwsWhere {
+  vpcId: string;
+  zone: string;
+  /** The value of injectionTag on the deny-all NACL (chosen before it exists, so it is journaled first). */
+  token: string;
+  /** Each cluster subnet of the zone and the NACL it was associated with before the fault. */
+  subnets: { subnetId: string; originalAclId: string }[];
+}
+
+/** The NACL a subnet is associated with now, and that association's id (which changes on every replace). */
+async function currentAssociation(ec2: EC2Client, subnetId: string) {
+  const out = await ec2.send(
+    new DescribeNetworkAclsCommand({ Filters: [{ Name: 'association.subnet-id', Values: [subnetId] }] }),
+  );
+  for (const acl of out.NetworkAcls ?? [])
+    for (const a of acl.Associations ?? [])
+      if (a.SubnetId === subnetId)
+        return { aclId: acl.NetworkAclId!, associationId: a.NetworkAclAssociationId! };
+  throw new Error(`subnet ${subnetId}: no network ACL association found`);
+}
+
+async function denyAclsOf(ec2: EC2Client, token: string): Promise<string[]> {
+  const out = await ec2.send(
+    new DescribeNetworkAclsCommand({ Filters: [{ Name: `tag:${injectionTag}`, Values: [token] }] }),
+  );
+  return (out.NetworkAcls ?? []).map((a) => a.NetworkAclId!);
+}
+
+/**
+ * An availability zone loses its network: every cluster subnet of the zone is switched to a new network ACL
+ * that denies all traffic both ways, as a zone that drops off the network looks to the rest of
+ * the cluster. Instances keep running; their kubelets lose the API, the API loses them. The original
+ * association of each subnet is journaled before anything changes; revert switches each subnet back and
+ * deletes the deny-all NACL, found by its tag.
+ */
+export const azOutageNacl: Fault<Record<string, never>, Undo> = {
+  kind: 'aws-az-outage-nacl',
+  summary:
+    "an AWS availability zone drops off the network: the cluster's subnets there get a deny-all network ACL",
+  spec: z.strictObject({}),
+  targets: 'zone',
+  backend: 'aws',
+  describe: (_spec, target) =>
+    `create a deny-all network ACL (tagged ${injectionTag}) in the cluster's VPC and associate it with every ` +
+    `cluster subnet of zone ${target.kind === 'zone' ? target.name : '?'}; revert restores each subnet's original ACL and deletes it`,
+  async capture(ctx, _spec, target) {
+    const aws = requireAws(ctx, 'aws-az-outage-nacl');
+    if (target.kind !== 'zone') throw new ConfigError('aws-az-outage-nacl acts on zones');
+    const map = await discoverCluster(aws.clients, aws.config.clusterName, undefined, aws.config.provisioner);
+    const subnetIds = map.zones[target.name]?.subnets ?? [];
+    if (subnetIds.length === 0)
+      throw new ConfigError(
+        `target.zone: cluster ${map.cluster} has no subnet in ${target.name} (zones: ${Object.keys(map.zones).join(', ')})`,
+      );
+    if (map.vpcId.includes(','))
+      throw new ConfigError(`aws.clusterName: cluster ${map.cluster} spans several VPCs (${map.vpcId})`);
+    const subnets = [];
+    for (const subnetId of subnetIds)
+      subnets.push({ subnetId, originalAclId: (await currentAssociation(aws.clients.ec2, subnetId)).aclId });
+    return { ...whereOf(aws), vpcId: map.vpcId, zone: target.name, token: randomUUID(), subnets };
+  },
+  async apply(ctx, _spec, _target, undo) {
+    const { ec2 } = clientsOf(ctx, undo);
+    const created = await ec2.send(
+      new CreateNetworkAclCommand({
+        VpcId: undo.vpcId,
+        TagSpecifications: [
+          {
+            ResourceType: 'network-acl',
+            Tags: [
+              { Key: 'Name', Value: `gauntlet-az-outage-${undo.zone}` },
+              { Key: injectionTag, Value: undo.token },
+              { Key: runIdTag, Value: ctx.runId ?? 'unknown' },
+            ],
+          },
+        ],
+      }),
+    );
+    const aclId = created.NetworkAcl!.NetworkAclId!;
+    // A new NACL already denies everything (IPv6 too, where the VPC has it) by its final `*` rule; explicit
+    // IPv4 rules make the intent visible to whoever looks at it in the console.
+    for (const Egress of [false, true])
+      await ec2.send(
+        new CreateNetworkAclEntryCommand({
+          NetworkAclId: aclId,
+          RuleNumber: 1,
+          Protocol: '-1',
+          RuleAction: 'deny',
+          Egress,
+          CidrBlock: '0.0.0.0/0',
+        }),
+      );
+    for (const { subnetId } of undo.subnets) {
+      const { associationId } = await currentAssociation(ec2, subnetId);
+      await ec2.send(
+        new ReplaceNetworkAclAssociationCommand({ AssociationId: associationId, NetworkAclId: aclId }),
+      );
+    }
+  },
+  async revert(ctx, undo) {
+    const { ec2 } = clientsOf(ctx, undo);
+    // Each subnet goes back only if it is not on its original ACL already: reverting twice changes nothing.
+    for (const { subnetId, originalAclId } of undo.subnets) {
+      const current = await currentAssociation(ec2, subnetId);
+      if (current.aclId !== originalAclId)
+        await ec2.send(
+          new ReplaceNetworkAclAssociationCommand({
+            AssociationId: current.associationId,
+            NetworkAclId: originalAclId,
+          }),
+        );
+    }
+    for (const aclId of await denyAclsOf(ec2, undo.token))
+      await ec2.send(new DeleteNetworkAclCommand({ NetworkAclId: aclId }));
+  },
+  async verify(ctx, spec, target) {
+    const undo = await azOutageNacl.capture(ctx, spec, target);
+    const { ec2 } = clientsOf(ctx, undo);
+    const create = await dryRun(
+      'ec2:CreateNetworkAcl',
+      () => ec2.send(new CreateNetworkAclCommand({ VpcId: undo.vpcId, DryRun: true })),
+      async (result) => {
+        const id = (result as { NetworkAcl?: { NetworkAclId?: string } }).NetworkAcl?.NetworkAclId;
+        if (id) await ec2.send(new DeleteNetworkAclCommand({ NetworkAclId: id }));
+      },
+    );
+    const lines = [create.line];
+    // Only where DryRun is honoured: an endpoint that ignores it would really re-associate or delete.
+    if (create.honoured) {
+      const first = undo.subnets[0]!;
+      const { associationId } = await currentAssociation(ec2, first.subnetId);
+      lines.push(
+        (
+          await dryRun('ec2:ReplaceNetworkAclAssociation', () =>
+            ec2.send(
+              new ReplaceNetworkAclAssociationCommand({
+                AssociationId: associationId,
+                NetworkAclId: first.originalAclId,
+                DryRun: true,
+              }),
+            ),
+          )
+        ).line,
+        (
+          await dryRun('ec2:DeleteNetworkAcl', () =>
+            ec2.send(new DeleteNetworkAclCommand({ NetworkAclId: first.originalAclId, DryRun: true })),
+          )
+        ).line,
+      );
+    } else
+      lines.push(
+        'ec2:ReplaceNetworkAclAssociation, ec2:DeleteNetworkAcl: not checked (the endpoint ignores DryRun)',
+      );
+    lines.push(
+      `subnets of ${undo.zone}: ${undo.subnets.map((s) => `${s.subnetId} (on ${s.originalAclId})`).join(', ')}`,
+    );
+    return lines;
+  },
+};
