@@ -34,7 +34,11 @@ async function runChaos(mode: 'single' | 'ha') {
     const summary = JSON.parse(await readFile(run.stderr.match(/summary in (\S+)/)![1]!, 'utf8')) as Summary;
     const timelines: Record<
       string,
-      { marks: { at: number; what: string }[]; faults: { injectedAt: number; revertedAt?: number }[] }
+      {
+        marks: { at: number; what: string }[];
+        faults: { injectedAt: number; revertedAt?: number }[];
+        monitorOutcomes?: unknown[];
+      }
     > = {};
     const dir = join(state, summary.runId, 'timelines');
     for (const file of await readdir(dir).catch(() => []))
@@ -54,6 +58,9 @@ async function runChaos(mode: 'single' | 'ha') {
       suiteWallMs: wallMs,
       scenarios,
       marks: Object.fromEntries(Object.entries(timelines).map(([k, v]) => [k, v.marks.map((m) => m.what)])),
+      monitorOutcomes: Object.fromEntries(
+        Object.entries(timelines).map(([k, v]) => [k, v.monitorOutcomes ?? []]),
+      ),
     };
   } finally {
     await execa(process.execPath, [cli, 'cluster', 'down', '--name', 'bench'], { env, reject: false });

@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -5,9 +6,17 @@ import { execa, type ResultPromise } from 'execa';
 
 export const cliPath = join(import.meta.dirname, '..', '..', 'bin', 'gauntlet.js');
 
+const created: string[] = [];
+// Removed when mocha's process exits, after every test file has torn its clusters down.
+process.once('exit', () => {
+  for (const dir of created) rmSync(dir, { recursive: true, force: true });
+});
+
 /** A state directory of its own, so tests never touch a developer's running clusters. */
 export async function isolatedStateDir(): Promise<string> {
-  return mkdtemp(join(tmpdir(), 'gauntlet-test-state-'));
+  const dir = await mkdtemp(join(tmpdir(), 'gauntlet-test-state-'));
+  created.push(dir);
+  return dir;
 }
 
 export interface CliResult {
