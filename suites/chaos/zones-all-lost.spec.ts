@@ -22,6 +22,10 @@ const evictionTaints = (node: V1Node) =>
 const enteringMessage = 'Controller detected that all Nodes are not-Ready. Entering master disruption mode';
 
 /**
+ * Runs last of the chaos scenarios (the file name sorts after zone-loss): after leaving full-disruption mode the
+ * controller was seen not to taint a node of a one-node zone that went NotReady for ~30 s (HA test cluster), which
+ * would skew a scenario run right after it.
+ *
  * Every zone loses the API at once (a control-plane network partition, not an outage of the nodes): the node
  * lifecycle controller must take it for its own problem, enter full-disruption mode, remove the eviction taints
  * and stop evicting, so that no pod is lost when the partition heals. Mirrors upstream's node lifecycle
