@@ -11,6 +11,9 @@ interface Summary {
   tests: { title: string; state: string; error?: string }[];
 }
 
+/** The whole chaos suite took 3.5 min on --ha on a 2-core machine: a bound with room, not a figure. */
+const runTimeoutMs = 480_000;
+
 async function runChaos(name: string, upArgs: string[]): Promise<{ summary: Summary; runDir: string }> {
   const state = await isolatedStateDir();
   const out = await isolatedStateDir();
@@ -18,7 +21,11 @@ async function runChaos(name: string, upArgs: string[]): Promise<{ summary: Summ
   const up = await gauntlet(['cluster', 'up', '--name', name, ...upArgs], env);
   expect(up.exitCode, up.stderr).to.equal(0);
   try {
-    const run = await gauntlet(['run', '--cluster', name, '--suite', 'chaos', '--out', out], env, 300_000);
+    const run = await gauntlet(
+      ['run', '--cluster', name, '--suite', 'chaos', '--out', out],
+      env,
+      runTimeoutMs,
+    );
     const summaryFile = run.stderr.match(/summary in (\S+summary\.json)/)?.[1];
     expect(summaryFile, run.stderr).to.be.a('string');
     const summary = JSON.parse(await readFile(summaryFile!, 'utf8')) as Summary;
@@ -33,7 +40,10 @@ async function timeline(runDir: string, scenario: string): Promise<Timeline> {
   return JSON.parse(await readFile(join(runDir, 'timelines', `${scenario}.json`), 'utf8')) as Timeline;
 }
 
-describe('chaos suite against the embedded cluster', () => {
+describe('chaos suite against the embedded cluster', function () {
+  // cluster up + the whole suite + cluster down, in one test each.
+  this.timeout(runTimeoutMs + 120_000);
+
   it('single control plane: runtime hang, etcd out of space, zone loss and apiserver termination pass, with timelines saved', async () => {
     const { summary, runDir } = await runChaos('chaos-single', []);
     const passed = summary.tests.filter((t) => t.state === 'passed').map((t) => t.title);

@@ -17,6 +17,18 @@ async function componentStates(spec: LocalClusterSpec): Promise<ComponentState[]
   return (await (await fetch(`http://127.0.0.1:${controlPort}/status`)).json()) as ComponentState[];
 }
 
+/** Nodes whose Ready condition is not True, or that carry a node-lifecycle taint, as the API reports them. */
+async function nodesNotReady(spec: LocalClusterSpec): Promise<string[]> {
+  const nodes = (await kubeFromFile(spec.kubeconfig).core.listNode()).items;
+  return nodes
+    .filter(
+      (n) =>
+        n.status?.conditions?.find((c) => c.type === 'Ready')?.status !== 'True' ||
+        n.spec?.taints?.some((t) => t.key.startsWith('node.kubernetes.io/')),
+    )
+    .map((n) => n.metadata!.name!);
+}
+
 const running = (states: ComponentState[]) =>
   states
     .filter((s) => s.status === 'running')
@@ -131,6 +143,7 @@ describe('fault engine: ledger, dry run, crash recovery', () => {
         const recover = await gauntlet(['recover', '--cluster', 'faults'], env);
         expect(recover.exitCode, recover.stderr).to.equal(0);
         expect(running(await componentStates(spec))).to.deep.equal(allComponents);
+        expect(await nodesNotReady(spec), 'nodes not Ready after recover').to.deep.equal([]);
         const again = await gauntlet(['recover', '--cluster', 'faults'], env);
         expect(again.stdout).to.contain('nothing to recover');
       });
@@ -207,4 +220,38 @@ describe('fault engine: ledger, dry run, crash recovery', () => {
       }
     });
   }
+  it('a revert that cannot be done exits 4 naming what is left and its undo data; a later recover finishes it', async () => {
+    const killed = await inject(
+      ['zone-loss', '--zone', 'us-east-1c', '--for', '60', '--max-duration', '600'],
+      {
+        GAUNTLET_CRASH_AT: 'after-applied-record',
+      },
+    );
+    expect(killed.exitCode, killed.stderr).to.not.equal(0);
+    // A hung supervisor: the zone's kwok cannot be resumed through it, so the revert fails (after its 15 s timeout).
+    const { pid } = JSON.parse(await readFile(join(spec.dir, 'supervisor.json'), 'utf8')) as { pid: number };
+    process.kill(pid, 'SIGSTOP');
+    let failed: Awaited<ReturnType<typeof gauntlet>>;
+    try {
+      failed = await gauntlet(['recover', '--cluster', 'faults'], env);
+    } finally {
+      process.kill(pid, 'SIGCONT');
+    }
+    expect(failed.exitCode, failed.stderr).to.equal(ExitCode.RevertFailed);
+    expect(failed.stderr)
+      .to.contain('could not revert (undo by hand)')
+      .and.contain('zone-loss on zone/us-east-1c')
+      .and.contain('undo data: {')
+      .and.contain('does not answer');
+    // (The supervisor, once resumed, may still serve the request that timed out: the ledger is what counts.)
+    const recover = await gauntlet(['recover', '--cluster', 'faults'], env);
+    expect(recover.exitCode, recover.stderr).to.equal(0);
+    expect(recover.stdout).to.contain('reverted zone-loss on zone/us-east-1c');
+    await pollUntil(
+      'every component running again after the supervisor resumed',
+      async () => (running(await componentStates(spec)).length === allComponents.length ? true : undefined),
+      60_000,
+      250,
+    );
+  });
 });

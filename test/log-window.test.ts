@@ -56,9 +56,13 @@ describe('fault-window logs and redaction', () => {
       '-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEIB\n-----END EC PRIVATE KEY-----',
       'Authorization: Bearer eyJhbGciOi.abc',
       'token=abc123 and --tls-private-key-file=/state/apiserver.key',
+      'aws_secret_access_key = wJalrXUtnFEMI/K7MDENG and AWS_SESSION_TOKEN=IQoJb3JpZ2lu',
+      'credentials of AKIAIOSFODNN7EXAMPLE',
     ].join('\n');
     const out = redact(text);
-    expect(out).to.not.match(/LS0tLS1CRUdJTi|MHcCAQEEIB|eyJhbGciOi|abc123/);
+    expect(out).to.not.match(
+      /LS0tLS1CRUdJTi|MHcCAQEEIB|eyJhbGciOi|abc123|wJalrXUtnFEMI|IQoJb3JpZ2lu|AKIAIOSFODNN7EXAMPLE/,
+    );
     expect(out).to.contain('--tls-private-key-file=/state/apiserver.key');
   });
 });

@@ -158,9 +158,9 @@ describe('run directory and HTML report', function () {
       await page.getByText('[Chaos][ControlPlane] control-plane termination').click();
       await page.getByText(testTitle).first().click();
       await page.getByRole('heading', { name: testTitle }).waitFor();
-      expect(await page.getByText('Passed', { exact: true }).first().isVisible(), 'the verdict').to.equal(
-        true,
-      );
+      // The verdict badge of this very test, beside its heading (not any "Passed" on the page).
+      const header = page.getByRole('heading', { name: testTitle }).locator('xpath=..');
+      expect(await header.getByText('Passed', { exact: true }).isVisible(), 'the verdict').to.equal(true);
       // The trend: the History tab counts the earlier runs of this test found in the history file.
       expect(
         await page.getByTestId('test-result-tab-history').textContent(),

@@ -15,6 +15,9 @@ import { ServiceView } from './service-view.ts';
 import { untilRight, watchVerdict } from './verdict.ts';
 
 const name = 'web';
+const replicas = 2;
+/** How long a monitor waits for its fixture's pods to be Ready and listed before it starts judging. */
+const settleTimeoutMs = 60_000;
 const port = { name: 'http', containerPort: 8080 };
 /** How long a monitor lets EndpointSlices lag the pods before calling it broken. */
 export const endpointSliceGraceMs = 500;
@@ -36,7 +39,7 @@ export const endpointSlicesCheck: Check = {
     const labels = { ...appLabels(ctx, name), tier: 'replicas' };
     await ctx.kube.apps.createNamespacedDeployment({
       namespace: ctx.namespace,
-      body: deployment(ctx, name, { replicas: 2, podLabels: labels, ports: [port] }),
+      body: deployment(ctx, name, { replicas, podLabels: labels, ports: [port] }),
     });
     await ctx.kube.core.createNamespacedService({
       namespace: ctx.namespace,
@@ -61,6 +64,21 @@ export const endpointSlicesCheck: Check = {
     const view = new ServiceView(ctx, name);
     await view.start();
     try {
+      // A Service whose pods have no IP yet agrees with its empty slices: a first "ok" then would be vacuous, and
+      // the controller catching up with the new pods a moment later would count as a break. Judge from the
+      // moment the fixture is whole: its pods Ready and listed.
+      const what = `Service ${ctx.namespace}/${name} with its ${replicas} pods Ready and listed`;
+      const settled = await untilRight(
+        view,
+        () => judge(ctx, view) ?? readyCount(view, replicas)(),
+        { timeoutMs: settleTimeoutMs, signal },
+        { what },
+      );
+      if (settled.status === 'failed') {
+        if (!signal.aborted)
+          emit({ at: Date.now(), observedAt: Date.now(), ok: false, detail: settled.message });
+        return await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve()));
+      }
       await watchVerdict(view, () => judge(ctx, view), signal, emit, { graceMs: endpointSliceGraceMs });
     } finally {
       view.stop();
@@ -75,6 +93,16 @@ export const endpointSlicesCheck: Check = {
 function judge(ctx: CheckContext, view: ServiceView): string | undefined {
   return endpointSliceMismatch(ctx.namespace, name, view.service(), view.pods(), view.slices());
 }
+
+/** Waits for n ready pods (of total selected) in the view; says what it has meanwhile. */
+const readyCount =
+  (view: ServiceView, n: number, total = n) =>
+  (): string | undefined => {
+    const e = expected(view);
+    return e.ready.length === n && e.all.length === total
+      ? undefined
+      : `${e.ready.length} of ${e.all.length} selected pods ready, waiting for ${n} of ${total}`;
+  };
 
 /** The endpoints the view's pods call for: counts by condition, and which pods. */
 function expected(view: ServiceView) {
@@ -96,32 +124,23 @@ async function steps(ctx: CheckContext, view: ServiceView, deadline: Deadline): 
     if (result.status === 'failed') return { status: 'failed', message: `${what}: ${result.message}` };
     return undefined;
   };
-  const readyCount =
-    (n: number, total = n) =>
-    () => {
-      const e = expected(view);
-      return e.ready.length === n && e.all.length === total
-        ? undefined
-        : `${e.ready.length} of ${e.all.length} selected pods ready, waiting for ${n} of ${total}`;
-    };
-
-  let failed = await step(`Service ${ns}/${name} with 2 ready pods`, readyCount(2));
+  let failed = await step(`Service ${ns}/${name} with 2 ready pods`, readyCount(view, 2));
   if (failed) return failed;
 
   await scaleDeployment(ctx, name, 3);
-  failed = await step(`after scaling Deployment ${ns}/${name} to 3`, readyCount(3));
+  failed = await step(`after scaling Deployment ${ns}/${name} to 3`, readyCount(view, 3));
   if (failed) return failed;
 
   const [unready, victim] = expected(view).ready.map((e) => e.pod);
   await setPodReady(ctx, unready!, false);
-  failed = await step(`after pod ${ns}/${unready} turned not Ready`, readyCount(2, 3));
+  failed = await step(`after pod ${ns}/${unready} turned not Ready`, readyCount(view, 2, 3));
   if (failed) return failed;
 
   await ctx.kube.core.deleteNamespacedPod({ name: victim!, namespace: ns });
   failed = await step(`after deleting pod ${ns}/${victim} (its ReplicaSet replaces it)`, () => {
     const e = expected(view);
     if (e.pods.has(victim!)) return `pod ${victim} still present`;
-    return readyCount(2, 3)();
+    return readyCount(view, 2, 3)();
   });
   if (failed) return failed;
 
@@ -134,7 +153,7 @@ async function steps(ctx: CheckContext, view: ServiceView, deadline: Deadline): 
       finalizers: [holdFinalizer],
     }),
   });
-  failed = await step(`after creating pod ${ns}/${held}`, readyCount(3, 4));
+  failed = await step(`after creating pod ${ns}/${held}`, readyCount(view, 3, 4));
   if (failed) return failed;
   await ctx.kube.core.deleteNamespacedPod({ name: held, namespace: ns });
   failed = await step(`while pod ${ns}/${held} is terminating (held by a finalizer)`, () => {

@@ -45,6 +45,20 @@ async function denyAclsOf(ec2: EC2Client, token: string): Promise<string[]> {
   return (out.NetworkAcls ?? []).map((a) => a.NetworkAclId!);
 }
 
+/** The deny-all NACL's tags, set as it is created (so a policy conditioned on them can allow the calls). */
+function denyAclTags(undo: Undo, runId: string | undefined) {
+  return [
+    {
+      ResourceType: 'network-acl' as const,
+      Tags: [
+        { Key: 'Name', Value: `gauntlet-az-outage-${undo.zone}` },
+        { Key: injectionTag, Value: undo.token },
+        { Key: runIdTag, Value: runId ?? 'unknown' },
+      ],
+    },
+  ];
+}
+
 /**
  * An availability zone loses its network: every cluster subnet of the zone is switched to a new network ACL
  * that denies all traffic both ways, as a zone that drops off the network looks to the rest of
@@ -81,19 +95,7 @@ export const azOutageNacl: Fault<Record<string, never>, Undo> = {
   async apply(ctx, _spec, _target, undo) {
     const { ec2 } = clientsOf(ctx, undo);
     const created = await ec2.send(
-      new CreateNetworkAclCommand({
-        VpcId: undo.vpcId,
-        TagSpecifications: [
-          {
-            ResourceType: 'network-acl',
-            Tags: [
-              { Key: 'Name', Value: `gauntlet-az-outage-${undo.zone}` },
-              { Key: injectionTag, Value: undo.token },
-              { Key: runIdTag, Value: ctx.runId ?? 'unknown' },
-            ],
-          },
-        ],
-      }),
+      new CreateNetworkAclCommand({ VpcId: undo.vpcId, TagSpecifications: denyAclTags(undo, ctx.runId) }),
     );
     const aclId = created.NetworkAcl!.NetworkAclId!;
     // A new NACL already denies everything (IPv6 too, where the VPC has it) by its final `*` rule; explicit
@@ -137,7 +139,15 @@ export const azOutageNacl: Fault<Record<string, never>, Undo> = {
     const { ec2 } = clientsOf(ctx, undo);
     const create = await dryRun(
       'ec2:CreateNetworkAcl',
-      () => ec2.send(new CreateNetworkAclCommand({ VpcId: undo.vpcId, DryRun: true })),
+      // With the very tags apply sets: that checks ec2:CreateTags and any tag condition on the create too.
+      () =>
+        ec2.send(
+          new CreateNetworkAclCommand({
+            VpcId: undo.vpcId,
+            TagSpecifications: denyAclTags(undo, ctx.runId),
+            DryRun: true,
+          }),
+        ),
       async (result) => {
         const id = (result as { NetworkAcl?: { NetworkAclId?: string } }).NetworkAcl?.NetworkAclId;
         if (id) await ec2.send(new DeleteNetworkAclCommand({ NetworkAclId: id }));
@@ -160,16 +170,13 @@ export const azOutageNacl: Fault<Record<string, never>, Undo> = {
             ),
           )
         ).line,
-        (
-          await dryRun('ec2:DeleteNetworkAcl', () =>
-            ec2.send(new DeleteNetworkAclCommand({ NetworkAclId: first.originalAclId, DryRun: true })),
-          )
-        ).line,
       );
-    } else
-      lines.push(
-        'ec2:ReplaceNetworkAclAssociation, ec2:DeleteNetworkAcl: not checked (the endpoint ignores DryRun)',
-      );
+    } else lines.push('ec2:ReplaceNetworkAclAssociation: not checked (the endpoint ignores DryRun)');
+    // Both act on the deny-all NACL itself, which a dry run never creates; checking them against another NACL
+    // would misreport a policy scoped to the injection's tag.
+    lines.push(
+      'ec2:CreateNetworkAclEntry, ec2:DeleteNetworkAcl: not checkable before the deny-all NACL exists (they act only on it)',
+    );
     lines.push(
       `subnets of ${undo.zone}: ${undo.subnets.map((s) => `${s.subnetId} (on ${s.originalAclId})`).join(', ')}`,
     );

@@ -1,8 +1,3 @@
-import {
-  DescribeAutoScalingGroupsCommand,
-  ResumeProcessesCommand,
-  SuspendProcessesCommand,
-} from '@aws-sdk/client-auto-scaling';
 import { StopInstancesCommand } from '@aws-sdk/client-ec2';
 import { z } from 'zod';
 import { discoverCluster } from '../../src/aws/discovery.ts';
@@ -10,20 +5,20 @@ import { ConfigError } from '../../src/errors.ts';
 import type { Fault } from '../fault.ts';
 import { type AwsWhere, clientsOf, dryRun, requireAws, whereOf } from './aws-fault-context.ts';
 import { startInstances, stopInstances } from './instance-power.ts';
-
-/**
- * The Auto Scaling processes that would replace a stopped instance: its failed EC2 health check marks it
- * unhealthy (HealthCheck), the group replaces it (ReplaceUnhealthy), or rebalances the zones (AZRebalance).
- * Launch stays on, so the group can still scale in the surviving zones, as it would in a real outage.
- */
-export const replaceProcesses = ['HealthCheck', 'ReplaceUnhealthy', 'AZRebalance'];
+import {
+  type HeldGroup,
+  heldGroups,
+  replaceProcesses,
+  resumeReplacement,
+  suspendReplacement,
+} from './replace-processes.ts';
 
 interface Undo extends AwsWhere {
   zone: string;
   /** The cluster's instances of the zone that were running: only these are stopped, and started again. */
   instances: string[];
   /** Each Auto Scaling group with an instance there, and which replace processes were suspended already. */
-  groups: { name: string; suspendedBefore: string[] }[];
+  groups: HeldGroup[];
 }
 
 /**
@@ -49,44 +44,20 @@ export const azOutagePower: Fault<Record<string, never>, Undo> = {
     if (here.length === 0)
       throw new ConfigError(`target.zone: cluster ${map.cluster} has no running instance in ${target.name}`);
     const names = [...new Set(here.map((i) => i.autoScalingGroup).filter((g): g is string => !!g))].sort();
-    const groups = [];
-    if (names.length > 0) {
-      const out = await aws.clients.autoscaling.send(
-        new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: names }),
-      );
-      for (const g of out.AutoScalingGroups ?? [])
-        groups.push({
-          name: g.AutoScalingGroupName!,
-          suspendedBefore: (g.SuspendedProcesses ?? [])
-            .map((p) => p.ProcessName!)
-            .filter((p) => replaceProcesses.includes(p)),
-        });
-    }
+    const groups = await heldGroups(aws.clients.autoscaling, names);
     return { ...whereOf(aws), zone: target.name, instances: here.map((i) => i.id), groups };
   },
   async apply(ctx, _spec, _target, undo) {
     const { ec2, autoscaling } = clientsOf(ctx, undo);
     // Groups first: a stopped instance must never be seen unhealthy by a group still allowed to replace it.
-    for (const g of undo.groups)
-      await autoscaling.send(
-        new SuspendProcessesCommand({ AutoScalingGroupName: g.name, ScalingProcesses: replaceProcesses }),
-      );
+    await suspendReplacement(autoscaling, undo.groups);
     await stopInstances(ec2, undo.instances);
   },
   async revert(ctx, undo) {
     const { ec2, autoscaling } = clientsOf(ctx, undo);
     // Instances first, running before the groups judge their health again.
     await startInstances(ec2, undo.instances);
-    for (const g of undo.groups) {
-      const ours = replaceProcesses.filter((p) => !g.suspendedBefore.includes(p));
-      if (ours.length > 0)
-        await autoscaling
-          .send(new ResumeProcessesCommand({ AutoScalingGroupName: g.name, ScalingProcesses: ours }))
-          .catch((error: Error) => {
-            // A group deleted meanwhile has nothing left to resume.
-            if (!/not found/i.test(error.message)) throw error;
-          });
-    }
+    await resumeReplacement(autoscaling, undo.groups);
   },
   async verify(ctx, spec, target) {
     const undo = await azOutagePower.capture(ctx, spec, target);

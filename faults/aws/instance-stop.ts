@@ -4,13 +4,28 @@ import { ConfigError } from '../../src/errors.ts';
 import type { Fault } from '../fault.ts';
 import { type AwsWhere, clientsOf, dryRun, requireAws, whereOf } from './aws-fault-context.ts';
 import { startInstances, stopInstances } from './instance-power.ts';
+import {
+  groupsOfInstances,
+  type HeldGroup,
+  heldGroups,
+  replaceProcesses,
+  resumeReplacement,
+  suspendReplacement,
+} from './replace-processes.ts';
 
 interface Undo extends AwsWhere {
   instanceId: string;
   node?: string;
+  /** The instance's Auto Scaling group, whose replace processes are suspended while it is stopped. */
+  groups: HeldGroup[];
 }
 
-/** A node (or control-plane instance) is powered off: EC2 StopInstances; revert starts it and waits until it runs. */
+/**
+ * A node (or control-plane instance) is powered off: EC2 StopInstances. Its Auto Scaling group's replace
+ * processes are suspended first, or the group's health check would terminate and replace the stopped
+ * instance, and the revert would find nothing to start. Revert starts it (waiting until it runs), then
+ * resumes only what it suspended.
+ */
 export const instanceStop: Fault<Record<string, never>, Undo> = {
   kind: 'aws-instance-stop',
   summary: 'an EC2 instance of the cluster (node or control plane) is stopped; revert starts it',
@@ -19,18 +34,30 @@ export const instanceStop: Fault<Record<string, never>, Undo> = {
   backend: 'aws',
   describe: (_spec, target) =>
     target.kind === 'instance'
-      ? `stop EC2 instance ${target.name} (${target.role} in ${target.zone}${target.node ? `, node/${target.node}` : ''}); revert starts it`
+      ? `suspend ${replaceProcesses.join(', ')} of its Auto Scaling group, stop EC2 instance ${target.name} (${target.role} in ${target.zone}${target.node ? `, node/${target.node}` : ''}); revert starts it and resumes them`
       : '?',
   async capture(ctx, _spec, target) {
     const aws = requireAws(ctx, 'aws-instance-stop');
     if (target.kind !== 'instance') throw new ConfigError('aws-instance-stop acts on instances');
-    return { ...whereOf(aws), instanceId: target.name, ...(target.node ? { node: target.node } : {}) };
+    const autoscaling = aws.clients.autoscaling;
+    const groups = await heldGroups(autoscaling, await groupsOfInstances(autoscaling, [target.name]));
+    return {
+      ...whereOf(aws),
+      instanceId: target.name,
+      ...(target.node ? { node: target.node } : {}),
+      groups,
+    };
   },
   async apply(ctx, _spec, _target, undo) {
-    await stopInstances(clientsOf(ctx, undo).ec2, [undo.instanceId]);
+    const { ec2, autoscaling } = clientsOf(ctx, undo);
+    await suspendReplacement(autoscaling, undo.groups);
+    await stopInstances(ec2, [undo.instanceId]);
   },
   async revert(ctx, undo) {
-    await startInstances(clientsOf(ctx, undo).ec2, [undo.instanceId]);
+    const { ec2, autoscaling } = clientsOf(ctx, undo);
+    await startInstances(ec2, [undo.instanceId]);
+    // Undo data journaled before this field existed has no groups.
+    await resumeReplacement(autoscaling, undo.groups ?? []);
   },
   async verify(ctx, _spec, target) {
     const undo = await instanceStop.capture(ctx, _spec, target);
@@ -38,6 +65,10 @@ export const instanceStop: Fault<Record<string, never>, Undo> = {
     const stop = await dryRun('ec2:StopInstances', () =>
       ec2.send(new StopInstancesCommand({ InstanceIds: [undo.instanceId], DryRun: true })),
     );
-    return [stop.line];
+    return [
+      stop.line,
+      'autoscaling:SuspendProcesses/ResumeProcesses: not checked (Auto Scaling has no DryRun)',
+      `groups: ${undo.groups.map((g) => g.name).join(', ') || '(none)'}`,
+    ];
   },
 };

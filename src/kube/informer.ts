@@ -9,6 +9,9 @@ export interface InformerOptions<T extends KubernetesObject> {
   fieldSelector?: string;
 }
 
+/** The longest wait before restarting a failed watch. */
+const maxBackoffMs = 2000;
+
 export type InformerEvent = 'add' | 'update' | 'delete';
 
 /**
@@ -22,6 +25,7 @@ export class ResilientInformer<T extends KubernetesObject> {
   private stopped = true;
   private restartTimer: NodeJS.Timeout | undefined;
   private failures = 0;
+  private lastFailureAt = 0;
   private readonly listeners: { event: InformerEvent | 'change'; fn: (obj: T) => void }[] = [];
   private readonly errorListeners: ((error: unknown) => void)[] = [];
   private syncedOnce: Promise<void>;
@@ -33,14 +37,12 @@ export class ResilientInformer<T extends KubernetesObject> {
       this.markSynced = resolve;
     });
     const dispatch = (event: InformerEvent) => (obj: T) => {
+      this.failures = 0; // an event arrived: the watch works again
       for (const l of this.listeners) if (l.event === event || l.event === 'change') l.fn(obj);
     };
     this.listWatch.on('add', dispatch('add'));
     this.listWatch.on('update', dispatch('update'));
     this.listWatch.on('delete', dispatch('delete'));
-    this.listWatch.on('connect', () => {
-      this.failures = 0;
-    });
     this.listWatch.on('error', (error) => {
       for (const fn of this.errorListeners) fn(error);
       this.scheduleRestart();
@@ -91,9 +93,14 @@ export class ResilientInformer<T extends KubernetesObject> {
 
   private scheduleRestart(): void {
     if (this.stopped || this.restartTimer) return;
+    // ListWatch announces 'connect' before its list or watch has succeeded, so that cannot reset the backoff;
+    // an event does, and so does a quiet watch that has run longer than the longest backoff since it last failed.
+    const now = Date.now();
+    if (now - this.lastFailureAt > 2 * maxBackoffMs) this.failures = 0;
+    this.lastFailureAt = now;
     this.failures += 1;
     // Backoff for restarting a failed watch: 100 ms doubling to 2 s, reset once a watch connects again.
-    const delayMs = Math.min(100 * 2 ** (this.failures - 1), 2000);
+    const delayMs = Math.min(100 * 2 ** (this.failures - 1), maxBackoffMs);
     this.restartTimer = setTimeout(() => {
       this.restartTimer = undefined;
       if (!this.stopped) this.startOnce();

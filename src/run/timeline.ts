@@ -29,6 +29,8 @@ export interface MonitorOutcome {
   okAtEnd: boolean;
   /** The last detail the monitor gave (names the object and the expectation). */
   lastDetail: string;
+  /** What the monitor said when the first break began (undefined without a break). */
+  firstBreakDetail?: string;
 }
 
 /** A named moment worth showing: "leader moved to ...", "replacement Ready". */

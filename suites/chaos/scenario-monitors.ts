@@ -76,6 +76,10 @@ export class ScenarioMonitors {
     return monitors;
   }
 
+  get namespaces(): string[] {
+    return this.watched.map((w) => w.ctx.namespace);
+  }
+
   private record(entry: Watched, t: Transition): void {
     entry.transitions.push(t);
     this.timeline.transition(t);
@@ -122,6 +126,7 @@ export class ScenarioMonitors {
         let longestBrokenMs = 0;
         let breaks = 0;
         let brokenSince: number | undefined;
+        let firstBreakDetail: string | undefined;
         const close = (at: number) => {
           if (brokenSince === undefined) return;
           brokenMs += at - brokenSince;
@@ -133,6 +138,7 @@ export class ScenarioMonitors {
           else if (brokenSince === undefined) {
             brokenSince = t.at;
             breaks += 1;
+            firstBreakDetail ??= t.detail;
           }
         }
         close(now);
@@ -144,6 +150,7 @@ export class ScenarioMonitors {
           breaks,
           okAtEnd: last?.ok === true,
           lastDetail: last?.detail ?? 'no verdict',
+          ...(firstBreakDetail ? { firstBreakDetail } : {}),
         };
       });
   }
@@ -161,4 +168,4 @@ export class ScenarioMonitors {
 }
 
 export const formatOutcome = (o: MonitorOutcome) =>
-  `${o.check}: ${o.okAtEnd ? 'ok at the end' : 'STILL BROKEN'}, broken ${o.brokenMs} ms in ${o.breaks} break(s) (longest ${o.longestBrokenMs} ms)`;
+  `${o.check}: ${o.okAtEnd ? 'ok at the end' : 'STILL BROKEN'}, broken ${o.brokenMs} ms in ${o.breaks} break(s) (longest ${o.longestBrokenMs} ms)${o.firstBreakDetail ? `; first break: ${o.firstBreakDetail}` : ''}`;

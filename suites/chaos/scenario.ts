@@ -65,6 +65,11 @@ export class Scenario {
     return this.timeline.monitorOutcomes;
   }
 
+  /** The namespaces of the monitors' fixtures (empty without monitors). */
+  get monitoredNamespaces(): string[] {
+    return this.monitors?.namespaces ?? [];
+  }
+
   get ctx(): FaultContext {
     const aws = this.run.config.aws;
     this.aws ??= aws ? awsContext(aws) : undefined;

@@ -183,6 +183,18 @@ describe('[Chaos][Zone] zone loss', () => {
     scenario.timeline.mark(
       `6 stateless pods ready outside ${lostZone} ${Date.now() - started} ms after the zone went Unknown`,
     );
+    // What evicted them: the controller's NoExecute taint, on nodes of the lost zone only (at 0.1 nodes/s, the
+    // last ones may not be tainted yet).
+    const tainted = (await ctx.kube.core.listNode()).items
+      .filter((n) =>
+        n.spec?.taints?.some((t) => t.key === 'node.kubernetes.io/unreachable' && t.effect === 'NoExecute'),
+      )
+      .map((n) => `${n.metadata?.name} (${n.metadata?.labels?.[zoneLabel]})`);
+    expect(tainted, 'nodes tainted unreachable:NoExecute').to.not.be.empty;
+    expect(
+      tainted.filter((t) => !t.endsWith(`(${lostZone})`)),
+      'tainted nodes outside the lost zone',
+    ).to.deep.equal([]);
   });
 
   it('the pod bound to a volume in the lost zone stays Pending, and the scheduler says why (expected: EBS volumes are zonal)', async () => {

@@ -64,7 +64,10 @@ describe('aws-az-outage-nacl: deny-all NACL on a zone, guarded, always reverted 
       'ec2:CreateNetworkAcl: the endpoint ignored DryRun and acted; undone at once',
     );
     expect(dry.stdout).to.contain(
-      'ec2:ReplaceNetworkAclAssociation, ec2:DeleteNetworkAcl: not checked (the endpoint ignores DryRun)',
+      'ec2:ReplaceNetworkAclAssociation: not checked (the endpoint ignores DryRun)',
+    );
+    expect(dry.stdout).to.contain(
+      'ec2:CreateNetworkAclEntry, ec2:DeleteNetworkAcl: not checkable before the deny-all NACL exists',
     );
     expect(dry.stdout).to.contain(
       `subnets of ${zone}: ${world.kops.subnets[zone]} (on ${original[world.kops.subnets[zone]!]})`,

@@ -2,8 +2,8 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
 import { expect } from 'chai';
-import { replaceProcesses } from '../../faults/aws/az-outage-power.ts';
 import { hangAccount, hangLabel, hangScript } from '../../faults/aws/node-runtime-hang.ts';
+import { replaceProcesses } from '../../faults/aws/replace-processes.ts';
 import { ExitCode } from '../../src/errors.ts';
 import { type BuiltCluster, buildEksctlCluster } from '../helpers/aws-clusters.ts';
 import { AwsWorld } from '../helpers/aws-world.ts';
@@ -112,6 +112,8 @@ describe('aws instance faults: AZ power loss, stop, terminate (moto + embedded c
     );
     expect(killed.exitCode).to.not.equal(0);
     expect((await states())[worker.id]).to.equal('stopped');
+    // Its group must not replace it meanwhile (a stopped instance fails the EC2 health check).
+    expect(await suspended(worker.group), worker.group).to.deep.equal([...replaceProcesses].sort());
     const recover = await world.cli(['recover', '--cluster', world.cluster]);
     expect(recover.stdout).to.contain(`reverted aws-instance-stop on instance/${worker.id}`);
     await expectAllRunningAndResumed();

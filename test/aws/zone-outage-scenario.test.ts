@@ -73,5 +73,12 @@ describe('chaos scenario [AWS]: AZ outage in moto and on the embedded cluster, o
     expect(marks).to.match(/every node Ready \d+ ms after the revert began/);
     process.stdout.write(`      ${timeline.marks.map((m) => m.what).join('\n      ')}\n`);
     expect(await world.aclBySubnet()).to.deep.equal(before);
+    // The run directory holds Allure results with attachments (events, component logs) and the HTML report.
+    const report = join(world.out, summary.runId, 'report', 'index.html');
+    expect(await readFile(report, 'utf8'), 'the report was built').to.contain('<html');
+    expect(
+      await world.credentialLeaks(),
+      'the fake AWS keys in any output, allure result or report file',
+    ).to.deep.equal([]);
   });
 });

@@ -6,7 +6,7 @@ import { pollUntil } from './wait.ts';
 
 /** moto's default account; the config of every AWS test names it. */
 export const motoAccount = '123456789012';
-/** Fake credentials: the secret must never appear in any output, log or artifact (test/aws/secrets.test.ts). */
+/** Fake credentials: neither may appear in any output, log or artifact (AwsWorld.credentialLeaks). */
 export const fakeAccessKey = 'AKIAGAUNTLETTEST0001';
 export const fakeSecretKey = 'gAuNtLeT/FaKe+SeCrEt/0123456789abcdefXYZ';
 
