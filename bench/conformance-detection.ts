@@ -1,16 +1,21 @@
 /**
- * Detection latency of a monitor: how long after the API shows a broken behaviour does the check say so?
- * Brings up a small embedded cluster, starts the endpoint-slices monitor, stops the controller manager (so
- * EndpointSlices stop following pods), then flips a pod's readiness N times. For each flip it records when
- * the write was sent, when the watch event reached the monitor (observedAt) and when the transition was
- * emitted (at). Writes bench/results/conformance-detection.json. Run: npx tsx bench/conformance-detection.ts
+ * Detection latency of monitors: how long after the API shows a broken behaviour does the check say so?
+ * Brings up a small embedded cluster and measures two monitors, each flipping a pod's readiness N times:
+ * - replaced-pods (a ReplicaSet's ready replicas; judged on every event, no grace): the ReplicaSet controller
+ *   reports the unready pod in the ReplicaSet's status, and the monitor must see it;
+ * - endpoint-slices (slices agree with pods; a 500 ms grace for the controller's normal lag): with the
+ *   controller manager held down, EndpointSlices stop following pods.
+ * For each flip it records when the write was sent, when the watch event reached the monitor (observedAt) and
+ * when the transition was emitted (at). Writes bench/results/conformance-detection.json.
+ * Run: npx tsx bench/conformance-detection.ts
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Transition } from '../checks/check.ts';
+import type { Check, CheckContext, Transition } from '../checks/check.ts';
 import { closeCheckContext, openCheckContext } from '../checks/check-context.ts';
+import { replacedPods } from '../checks/self-healing/replaced-pods.ts';
 import { endpointSliceGraceMs, endpointSlicesCheck } from '../checks/service-discovery/endpoint-slices.ts';
 import { setPodReady } from '../checks/service-discovery/service-fixtures.ts';
 import type { LocalClusterSpec } from '../clusters/local/cluster-spec.ts';
@@ -23,6 +28,74 @@ const env = { ...process.env, GAUNTLET_STATE_DIR: state, GAUNTLET_QUIET: '1' };
 const cli = join(import.meta.dirname, '..', 'bin', 'gauntlet.js');
 const gauntlet = (...args: string[]) =>
   execFileSync(process.execPath, [cli, ...args], { env, stdio: 'inherit' });
+
+type Seen = Omit<Transition, 'check'>;
+interface Sample {
+  monitor: string;
+  flip: string;
+  writeToEventMs: number;
+  eventToTransitionMs: number;
+  writeToTransitionMs: number;
+}
+
+/** A check's monitor running, with a way to await its next transition of a given verdict. */
+function watchMonitor(check: Check, ctx: CheckContext) {
+  const transitions: Seen[] = [];
+  const waiters: { ok: boolean; resolve: (t: Seen) => void }[] = [];
+  const emit = (t: Seen) => {
+    transitions.push(t);
+    const w = waiters.findIndex((x) => x.ok === t.ok);
+    if (w >= 0) waiters.splice(w, 1)[0]!.resolve(t);
+  };
+  const next = (ok: boolean, timeoutMs = 60_000) =>
+    new Promise<Seen>((resolve, reject) => {
+      waiters.push({ ok, resolve });
+      setTimeout(
+        () => reject(new Error(`${check.name}: no ok=${ok} transition within ${timeoutMs} ms`)),
+        timeoutMs,
+      ).unref();
+    });
+  // Asked for before the monitor starts, so its first transition cannot be missed.
+  const firstOk = next(true);
+  const stop = new AbortController();
+  const done = check.monitor(ctx, stop.signal, emit);
+  return {
+    name: check.name,
+    transitions,
+    firstOk,
+    next,
+    async stop() {
+      stop.abort();
+      await done;
+    },
+  };
+}
+
+/** Flips a pod's readiness False then True, `flips` times, timing each transition the monitor emits. */
+async function measureFlips(
+  monitor: ReturnType<typeof watchMonitor>,
+  ctx: CheckContext,
+  pod: string,
+  label: { break: string; recover: string },
+): Promise<Sample[]> {
+  const samples: Sample[] = [];
+  for (let n = 0; n < flips; n++) {
+    for (const ready of [false, true]) {
+      const waiting = monitor.next(ready);
+      const sent = Date.now();
+      await setPodReady(ctx, pod, ready);
+      const t = await waiting;
+      samples.push({
+        monitor: monitor.name,
+        flip: ready ? label.recover : label.break,
+        writeToEventMs: t.observedAt - sent,
+        eventToTransitionMs: t.at - t.observedAt,
+        writeToTransitionMs: t.at - sent,
+      });
+    }
+  }
+  return samples;
+}
 
 gauntlet('cluster', 'up', '--name', name, '--nodes-per-zone', '1');
 try {
@@ -37,66 +110,42 @@ try {
     owned: false,
     local: spec,
   };
-  const ctx = await openCheckContext(
-    { kube, cluster, runId: `bench-${Date.now()}` },
-    endpointSlicesCheck.name,
-  );
-  await endpointSlicesCheck.setup(ctx);
-
-  const transitions: Omit<Transition, 'check'>[] = [];
-  const waiters: { ok: boolean; resolve: (t: Omit<Transition, 'check'>) => void }[] = [];
-  const emit = (t: Omit<Transition, 'check'>) => {
-    transitions.push(t);
-    const w = waiters.findIndex((x) => x.ok === t.ok);
-    if (w >= 0) waiters.splice(w, 1)[0]!.resolve(t);
-  };
-  const next = (ok: boolean, timeoutMs = 30_000) =>
-    new Promise<Omit<Transition, 'check'>>((resolve, reject) => {
-      waiters.push({ ok, resolve });
-      setTimeout(() => reject(new Error(`no ok=${ok} transition within ${timeoutMs} ms`)), timeoutMs).unref();
-    });
-
-  const stop = new AbortController();
-  const firstOk = next(true);
-  const monitoring = endpointSlicesCheck.monitor(ctx, stop.signal, emit);
-  // Healthy first: the 2 replicas Ready and listed (the first ok:true after they are).
-  const pods = async () =>
+  const runId = `bench-${Date.now()}`;
+  const podsOf = async (ctx: CheckContext) =>
     (await kube.core.listNamespacedPod({ namespace: ctx.namespace })).items.filter((p) => p.status?.podIP);
-  await firstOk;
-  while ((await pods()).length < 2 || transitions.at(-1)?.ok !== true)
-    await next(true).catch(() => undefined);
-  const target = (await pods())[0]!.metadata!.name!;
 
-  // The break: the controller manager held down, so nothing updates EndpointSlices any more.
+  // 1. replaced-pods, with every controller running: the ReplicaSet's status follows its pods.
+  const healer = await openCheckContext({ kube, cluster, runId }, replacedPods.name);
+  await replacedPods.setup(healer);
+  const healerMonitor = watchMonitor(replacedPods, healer);
+  await healerMonitor.firstOk;
+  const healerSamples = await measureFlips(
+    healerMonitor,
+    healer,
+    (await podsOf(healer))[0]!.metadata!.name!,
+    {
+      break: 'break (ok:false, judged at once)',
+      recover: 'recover (ok:true, judged at once)',
+    },
+  );
+  await healerMonitor.stop();
+  await closeCheckContext(healer);
+
+  // 2. endpoint-slices, with the controller manager held down: nothing updates EndpointSlices any more.
+  const ctx = await openCheckContext({ kube, cluster, runId }, endpointSlicesCheck.name);
+  await endpointSlicesCheck.setup(ctx);
+  const slicesMonitor = watchMonitor(endpointSlicesCheck, ctx);
+  // The monitor's first ok comes once the fixture's 2 pods are Ready and listed.
+  await slicesMonitor.firstOk;
+  const target = (await podsOf(ctx))[0]!.metadata!.name!;
   await fetch(`http://127.0.0.1:${control.controlPort}/components/kube-controller-manager-0/stop`, {
     method: 'POST',
   });
-
-  const samples: {
-    flip: string;
-    writeToEventMs: number;
-    eventToTransitionMs: number;
-    writeToTransitionMs: number;
-  }[] = [];
-  for (let n = 0; n < flips; n++) {
-    for (const ready of [false, true]) {
-      // ready=false breaks the agreement (the slice still says ready); ready=true restores it.
-      const waiting = next(ready === true);
-      const sent = Date.now();
-      await setPodReady(ctx, target, ready);
-      const t = await waiting;
-      samples.push({
-        flip: ready
-          ? 'recover (ok:true, reported at once)'
-          : `break (ok:false, after ${endpointSliceGraceMs} ms grace)`,
-        writeToEventMs: t.observedAt - sent,
-        eventToTransitionMs: t.at - t.observedAt,
-        writeToTransitionMs: t.at - sent,
-      });
-    }
-  }
-  stop.abort();
-  await monitoring;
+  const sliceSamples = await measureFlips(slicesMonitor, ctx, target, {
+    break: `break (ok:false, after ${endpointSliceGraceMs} ms grace)`,
+    recover: 'recover (ok:true, reported at once)',
+  });
+  await slicesMonitor.stop();
   await fetch(`http://127.0.0.1:${control.controlPort}/components/kube-controller-manager-0/start`, {
     method: 'POST',
   });
@@ -107,27 +156,38 @@ try {
     const q = (p: number) => s[Math.min(s.length - 1, Math.floor(p * s.length))]!;
     return { n: s.length, min: s[0], p50: q(0.5), p90: q(0.9), max: s.at(-1) };
   };
-  const of = (kind: string, key: keyof (typeof samples)[number]) =>
+  const of = (samples: Sample[], kind: string, key: keyof Sample) =>
     stats(samples.filter((s) => s.flip.startsWith(kind)).map((s) => s[key] as number));
+  const figuresOf = (samples: Sample[]) => ({
+    breakEventToTransitionMs: of(samples, 'break', 'eventToTransitionMs'),
+    breakWriteToTransitionMs: of(samples, 'break', 'writeToTransitionMs'),
+    recoverEventToTransitionMs: of(samples, 'recover', 'eventToTransitionMs'),
+    writeToWatchEventMs: stats(samples.map((s) => s.writeToEventMs)),
+  });
   const result = {
     bench: 'conformance-detection',
     date: new Date().toISOString(),
     machine: { cores: availableParallelism(), cpu: cpus()[0]?.model, node: process.version },
     cluster: { nodes: 3, versions: spec.versions },
-    monitor: 'endpoint-slices',
-    break: 'kube-controller-manager held down, then a listed pod flips Ready False/True',
-    graceMs: endpointSliceGraceMs,
-    figures: {
-      breakEventToTransitionMs: of('break', 'eventToTransitionMs'),
-      breakWriteToTransitionMs: of('break', 'writeToTransitionMs'),
-      recoverEventToTransitionMs: of('recover', 'eventToTransitionMs'),
-      writeToWatchEventMs: stats(samples.map((s) => s.writeToEventMs)),
+    target: 'a monitor reports a break within 1000 ms of the watch event that shows it',
+    monitors: {
+      'replaced-pods': {
+        break:
+          "a pod of the ReplicaSet flips Ready False/True; the controller updates the ReplicaSet's status",
+        graceMs: 0,
+        figures: figuresOf(healerSamples),
+      },
+      'endpoint-slices': {
+        break: 'kube-controller-manager held down, then a listed pod flips Ready False/True',
+        graceMs: endpointSliceGraceMs,
+        figures: figuresOf(sliceSamples),
+      },
     },
-    samples,
+    samples: [...healerSamples, ...sliceSamples],
   };
   const out = join(import.meta.dirname, 'results', 'conformance-detection.json');
   writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`);
-  console.log(JSON.stringify(result.figures, null, 2));
+  console.log(JSON.stringify(result.monitors, null, 2));
 } finally {
   gauntlet('cluster', 'down', '--name', name);
 }

@@ -50,7 +50,8 @@ function probeSignal(name: string, samples: ProbeSample[]) {
   if (!firstFailed) return undefined;
   const lastFailedIndex = sorted.findLastIndex((s) => !s.ok);
   const back = sorted[lastFailedIndex + 1];
-  return { name, failedAt: firstFailed.at, ...(back ? { recoveredAt: back.at } : {}) };
+  // Healthy again when the first good answer arrived, not when it was asked.
+  return { name, failedAt: firstFailed.at, ...(back ? { recoveredAt: back.at + back.latencyMs } : {}) };
 }
 
 export function scenarioFigures(t: TimelineData, k6Summary?: unknown): ScenarioFigures {
@@ -101,7 +102,8 @@ export function scenarioFigures(t: TimelineData, k6Summary?: unknown): ScenarioF
             ...(firstInjected !== undefined
               ? { timeToRecoverMs: recoveredAt - Math.min(firstInjected, ...signals.map((s) => s.failedAt)) }
               : {}),
-            ...(lastReverted !== undefined ? { afterRevertMs: recoveredAt - lastReverted } : {}),
+            // Already healthy when the revert was recorded (a restart that returns once the member is ready): 0.
+            ...(lastReverted !== undefined ? { afterRevertMs: Math.max(0, recoveredAt - lastReverted) } : {}),
           }
         : {}),
       signals: signals.map((s) => ({

@@ -37,11 +37,27 @@ describe('scenario figures (summary.json)', () => {
     expect(f.faults[0]!.durationMs).to.equal(40_000);
     expect(f.recovery.recovered).to.equal(true);
     expect(f.recovery.signals.map((s) => s.name)).to.deep.equal(['endpoints', 'api']);
-    expect(f.recovery.timeToRecoverMs, 'api back at 65 s, injected at 20 s').to.equal(45_000);
-    expect(f.recovery.afterRevertMs).to.equal(5_000);
+    // Healthy again when the good answer arrived: asked at 65 s, answered 8 ms later.
+    expect(f.recovery.timeToRecoverMs, 'api back at 65.008 s, injected at 20 s').to.equal(45_008);
+    expect(f.recovery.afterRevertMs).to.equal(5_008);
     expect(f.recovery.marks).to.deep.equal([{ atMs: 50_000, what: 'converged' }]);
     expect(f.slo.api).to.include({ samples: 3, longestOutageMs: 44_000 });
     expect(f.slo.fill!.availability).to.equal(0.5);
+  });
+
+  it('counts a signal already healthy when the revert was recorded as recovered 0 ms after it', () => {
+    const early = {
+      ...base,
+      transitions: base.transitions.slice(0, 4),
+      probes: {
+        api: [
+          { at: t0 + 21_000, latencyMs: 5, ok: false, error: 'refused' },
+          { at: t0 + 59_990, latencyMs: 6, ok: true },
+          { at: t0 + 60_500, latencyMs: 4, ok: true },
+        ],
+      },
+    };
+    expect(scenarioFigures(early).recovery.afterRevertMs).to.equal(0);
   });
 
   it('is not recovered when a check ends failed', () => {
