@@ -46,8 +46,10 @@ const figureRules: { scenario: RegExp; mark: RegExp; what: string; floorMs?: num
     scenario: /^zone-loss$/,
     mark: /Unknown after (\d+) ms/,
     what: 'zone loss: fault -> every node of the zone Unknown',
-    floorMs: (t.nodeMonitorGracePeriodSeconds + t.nodeMonitorPeriodSeconds) * 1000,
-    floor: 'node-monitor-grace-period + node-monitor-period',
+    // kwok renews a Lease every quarter of its duration: the last renewal can precede the fault by that much.
+    floorMs: (t.nodeMonitorGracePeriodSeconds - t.nodeLeaseDurationSeconds / 4) * 1000,
+    floor:
+      'node-monitor-grace-period minus the Lease renew interval (lease / 4); bound: grace + node-monitor-period',
   },
   {
     scenario: /^zone-loss$/,
@@ -74,8 +76,9 @@ const figureRules: { scenario: RegExp; mark: RegExp; what: string; floorMs?: num
     scenario: /leader-kill$/,
     mark: /leadership moved to \S+ after (\d+) ms/,
     what: 'leader SIGKILL -> leadership moved',
-    floorMs: t.leaderElectionLeaseSeconds * 1000 + retryMs,
-    floor: 'lease duration + one jittered retry period',
+    // The leader renews every retry period, so its last renewal can precede the kill by up to one.
+    floorMs: t.leaderElectionLeaseSeconds * 1000 - retryMs,
+    floor: 'lease duration minus one jittered retry period; bound: lease + two retry periods',
   },
   { scenario: /^apiserver-kill-single$/, mark: /^downtime (\d+) ms/, what: 'single apiserver: downtime' },
   { scenario: /^etcd-pressure$/, mark: /filled to NOSPACE in (\d+) ms/, what: 'etcd: filled to NOSPACE' },
