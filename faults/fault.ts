@@ -22,8 +22,8 @@ export type FaultTarget =
   | { kind: 'node'; name: string; zone?: string }
   | { kind: 'component'; id: string; role: string }
   | { kind: 'zone'; name: string }
-  /** A cloud instance (EC2 id), with the Node it backs when there is one. */
-  | { kind: 'instance'; name: string; zone: string; role: string; node?: string }
+  /** A cloud instance (EC2 id), with the Node it backs and the Auto Scaling group holding it, when there are. */
+  | { kind: 'instance'; name: string; zone: string; role: string; node?: string; autoScalingGroup?: string }
   /** The whole cluster, for damage with no narrower target (etcd filling up). */
   | { kind: 'cluster'; name: string };
 

@@ -147,6 +147,7 @@ export async function selectInstances(ctx: FaultContext, s: TargetSelector): Pro
       zone: i.zone,
       role: i.role,
       ...(i.node ? { node: i.node } : {}),
+      ...(i.autoScalingGroup ? { autoScalingGroup: i.autoScalingGroup } : {}),
     })),
     s,
   );

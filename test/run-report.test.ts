@@ -1,7 +1,8 @@
-import { copyFile, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { ExitCode } from '../src/errors.ts';
+import { newRunId } from '../src/run/run-id.ts';
 import { gauntlet, isolatedStateDir } from './helpers/cli.ts';
 import { launchChromium, serveDir } from './helpers/report-browser.ts';
 
@@ -184,5 +185,17 @@ describe('run directory and HTML report', function () {
       await chromium.close();
       await server.close();
     }
+  });
+
+  it('gauntlet report --out takes the newest run, not a newer `gauntlet load` directory (what ci/ relies on)', async () => {
+    // A load directory made after every run, as the nightly's k6 step makes one.
+    await mkdir(join(out, newRunId('load-')), { recursive: true });
+    const report = await gauntlet(['report', '--out', out, '--history', join(out, 'ci-history.jsonl')], env);
+    expect(report.exitCode, report.stderr).to.equal(0);
+    const newestRun = (await readdir(out))
+      .filter((d) => /^\d{8}-/.test(d))
+      .sort()
+      .at(-1)!;
+    expect(report.stdout.trim()).to.equal(join(out, newestRun, 'report', 'index.html'));
   });
 });

@@ -74,10 +74,12 @@ export const endpointSlicesCheck: Check = {
         { timeoutMs: settleTimeoutMs, signal },
         { what },
       );
+      if (signal.aborted) return; // stopped while the fixture was settling: nothing to judge
       if (settled.status === 'failed') {
-        if (!signal.aborted)
-          emit({ at: Date.now(), observedAt: Date.now(), ok: false, detail: settled.message });
-        return await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve()));
+        emit({ at: Date.now(), observedAt: Date.now(), ok: false, detail: settled.message });
+        return await new Promise<void>((resolve) =>
+          signal.addEventListener('abort', () => resolve(), { once: true }),
+        );
       }
       await watchVerdict(view, () => judge(ctx, view), signal, emit, { graceMs: endpointSliceGraceMs });
     } finally {

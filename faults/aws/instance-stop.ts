@@ -5,7 +5,6 @@ import type { Fault } from '../fault.ts';
 import { type AwsWhere, clientsOf, dryRun, requireAws, whereOf } from './aws-fault-context.ts';
 import { startInstances, stopInstances } from './instance-power.ts';
 import {
-  groupsOfInstances,
   type HeldGroup,
   heldGroups,
   replaceProcesses,
@@ -39,8 +38,11 @@ export const instanceStop: Fault<Record<string, never>, Undo> = {
   async capture(ctx, _spec, target) {
     const aws = requireAws(ctx, 'aws-instance-stop');
     if (target.kind !== 'instance') throw new ConfigError('aws-instance-stop acts on instances');
-    const autoscaling = aws.clients.autoscaling;
-    const groups = await heldGroups(autoscaling, await groupsOfInstances(autoscaling, [target.name]));
+    // Discovery, which selected the target, already knows its group.
+    const groups = await heldGroups(
+      aws.clients.autoscaling,
+      target.autoScalingGroup ? [target.autoScalingGroup] : [],
+    );
     return {
       ...whereOf(aws),
       instanceId: target.name,

@@ -1,7 +1,6 @@
 import {
   type AutoScalingClient,
   DescribeAutoScalingGroupsCommand,
-  DescribeAutoScalingInstancesCommand,
   ResumeProcessesCommand,
   SuspendProcessesCommand,
 } from '@aws-sdk/client-auto-scaling';
@@ -17,13 +16,6 @@ export const replaceProcesses = ['HealthCheck', 'ReplaceUnhealthy', 'AZRebalance
 export interface HeldGroup {
   name: string;
   suspendedBefore: string[];
-}
-
-/** The Auto Scaling groups of these instances (none for instances outside any group). */
-export async function groupsOfInstances(autoscaling: AutoScalingClient, ids: string[]): Promise<string[]> {
-  if (ids.length === 0) return [];
-  const out = await autoscaling.send(new DescribeAutoScalingInstancesCommand({ InstanceIds: ids }));
-  return [...new Set((out.AutoScalingInstances ?? []).map((a) => a.AutoScalingGroupName!))].sort();
 }
 
 /** Captures, for the undo data, which replace processes each group has suspended already. */
