@@ -13,13 +13,14 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Check, CheckContext, Transition } from '../checks/check.ts';
+import type { Check, CheckContext } from '../checks/check.ts';
 import { closeCheckContext, openCheckContext } from '../checks/check-context.ts';
 import { replacedPods } from '../checks/self-healing/replaced-pods.ts';
 import { endpointSliceGraceMs, endpointSlicesCheck } from '../checks/service-discovery/endpoint-slices.ts';
 import { setPodReady } from '../checks/service-discovery/service-fixtures.ts';
-import type { LocalClusterSpec } from '../clusters/local/cluster-spec.ts';
 import { kubeFromFile } from '../src/kube/client.ts';
+import type { LocalClusterSpec } from '../src/model/local-cluster-spec.ts';
+import type { Transition } from '../src/model/timeline.ts';
 
 const flips = Number(process.env.FLIPS ?? 10);
 const name = 'detect';

@@ -8,8 +8,8 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { runK6 } from '../src/load/k6.ts';
-import { k6Script } from '../src/load/scenario-load.ts';
+import { runK6 } from '../src/observe/load/k6.ts';
+import { k6Script } from '../src/observe/load/scenario-load.ts';
 import { toolVersion } from '../src/tools/index.ts';
 
 const cli = join(import.meta.dirname, '..', 'bin', 'gauntlet.js');

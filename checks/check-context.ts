@@ -1,5 +1,6 @@
-import type { RunContext } from '../src/run/run-context.ts';
-import { type CheckContext, checkLabel, runLabel } from './check.ts';
+import { checkLabel, runLabel } from '../src/model/labels.ts';
+import type { RunContext } from '../src/model/run-context.ts';
+import type { CheckContext } from './check.ts';
 
 /** Creates the check's namespace, labelled so the janitor can find it if the run dies. */
 export async function openCheckContext(

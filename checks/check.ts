@@ -1,10 +1,6 @@
-import type { ProvisionedCluster } from '../clusters/provisioned-cluster.ts';
 import type { Kube } from '../src/kube/client.ts';
-
-/** Label on everything a run creates; the janitor deletes what carries it once its run is over. */
-export const runLabel = 'gauntlet.dev/run';
-/** Label naming the check that created an object. */
-export const checkLabel = 'gauntlet.dev/check';
+import type { ProvisionedCluster } from '../src/model/cluster.ts';
+import type { Transition } from '../src/model/timeline.ts';
 
 export interface CheckContext {
   kube: Kube;
@@ -16,18 +12,6 @@ export interface CheckContext {
   labels: Record<string, string>;
   /** Probe pods (DNS lookups, environment) on existing clusters, whose pods run containers: config checks.*. */
   probe?: { image: string; clusterDomain: string };
-}
-
-/** One observed change of a monitored behaviour. Times are epoch milliseconds. */
-export interface Transition {
-  /** When the check decided (after processing the event). */
-  at: number;
-  /** When the watch event that caused it arrived, for detection-latency figures. */
-  observedAt: number;
-  check: string;
-  ok: boolean;
-  /** Names the object and the expectation: "EndpointSlices of web/api list 2 of 3 ready pods". */
-  detail: string;
 }
 
 export type CheckResult =

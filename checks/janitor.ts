@@ -1,6 +1,6 @@
 import type { Kube } from '../src/kube/client.ts';
-import { liveRuns, runLeaseNamespace } from '../src/run/run-lease.ts';
-import { runLabel } from './check.ts';
+import { runLabel } from '../src/model/labels.ts';
+import { liveRuns, runLeaseNamespace } from './run-lease.ts';
 
 /**
  * Removes what earlier runs left behind (a killed harness never tears down): namespaces and the

@@ -4,7 +4,7 @@ import type { GauntletConfig } from '../src/config/schema.ts';
 import { ConfigError, InfrastructureError } from '../src/errors.ts';
 import { kubeFromFile } from '../src/kube/client.ts';
 import { type ClusterDescription, describeCluster } from '../src/kube/describe.ts';
-import type { ProvisionedCluster } from './provisioned-cluster.ts';
+import type { ProvisionedCluster } from '../src/model/cluster.ts';
 
 /** Default kubeconfig location, as kubectl resolves it. */
 function defaultKubeconfig(): string {

@@ -1,10 +1,12 @@
 import type { GauntletConfig } from '../src/config/schema.ts';
 import { ConfigError, InfrastructureError } from '../src/errors.ts';
 import type { Progress } from '../src/log.ts';
+import type { ProvisionedCluster } from '../src/model/cluster.ts';
 import { findClusterProcesses } from '../src/process/cluster-processes.ts';
 import { apiReady } from './local/api-readiness.ts';
-import { destroyLocalCluster, readLocalSpec, upLocalCluster } from './local/local-cluster.ts';
-import type { ProvisionedCluster } from './provisioned-cluster.ts';
+import { readLocalSpec } from './local/cluster-state.ts';
+import { destroyLocalCluster } from './local/destroy-cluster.ts';
+import { upLocalCluster } from './local/local-cluster.ts';
 
 /** Provides the cluster the config asks for: a new embedded one, or an existing one through its kubeconfig. */
 export async function provisionCluster(

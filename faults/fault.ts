@@ -1,8 +1,8 @@
 import type { z } from 'zod';
-import type { ProvisionedCluster } from '../clusters/provisioned-cluster.ts';
 import type { AwsContext } from '../src/aws/clients.ts';
 import type { SafetyConfig } from '../src/config/schema.ts';
 import type { Kube } from '../src/kube/client.ts';
+import type { ProvisionedCluster } from '../src/model/cluster.ts';
 
 export interface FaultContext {
   kube: Kube;

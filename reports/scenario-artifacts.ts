@@ -2,8 +2,8 @@ import { open, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CoreV1Event } from '@kubernetes/client-node';
 import { attachment } from 'allure-js-commons';
-import type { RunContext } from '../src/run/run-context.ts';
-import { redact } from './redact.ts';
+import type { RunContext } from '../src/model/run-context.ts';
+import { redact } from '../src/redact.ts';
 import { renderTimelineSvg, type TimelineData } from './timeline-chart.ts';
 
 /** Context kept around the fault window: events and log lines just before and after it explain it. */

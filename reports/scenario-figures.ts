@@ -1,6 +1,11 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { availability, longestOutageMs, type MonitorOutcome, type ProbeSample } from '../src/run/timeline.ts';
+import {
+  availability,
+  longestOutageMs,
+  type MonitorOutcome,
+  type ProbeSample,
+} from '../src/model/timeline.ts';
 import { monitorIntervals, type TimelineData } from './timeline-chart.ts';
 
 /** What one chaos scenario measured, for summary.json and the step summary. Times in ms, moments in ISO. */

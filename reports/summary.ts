@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { ProvisionedCluster } from '../clusters/provisioned-cluster.ts';
-import type { SuiteOutcome } from '../src/run/suites.ts';
+import type { ProvisionedCluster } from '../src/model/cluster.ts';
+import type { SuiteOutcome } from '../src/model/outcome.ts';
 import { runScenarioFigures, type ScenarioFigures } from './scenario-figures.ts';
 import { type RunVersions, runVersions } from './versions.ts';
 

@@ -1,5 +1,10 @@
-import type { Transition } from '../checks/check.ts';
-import type { FaultWindow, MonitorOutcome, ProbeSample, TimelineMark } from '../src/run/timeline.ts';
+import type {
+  FaultWindow,
+  MonitorOutcome,
+  ProbeSample,
+  TimelineMark,
+  Transition,
+} from '../src/model/timeline.ts';
 
 /** A scenario timeline as saved in <run dir>/timelines/<scenario>.json (epoch milliseconds throughout). */
 export interface TimelineData {

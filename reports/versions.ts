@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { ProvisionedCluster } from '../clusters/provisioned-cluster.ts';
 import { kubeFromFile } from '../src/kube/client.ts';
+import type { ProvisionedCluster } from '../src/model/cluster.ts';
 
 const root = join(import.meta.dirname, '..');
 

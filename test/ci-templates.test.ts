@@ -3,7 +3,7 @@ import { join, relative } from 'node:path';
 import { expect } from 'chai';
 import { type Command, CommanderError } from 'commander';
 import { parse } from 'yaml';
-import { buildProgram } from '../src/cli/program.ts';
+import { buildProgram } from '../app/cli/program.ts';
 import { gauntletInvocations } from './helpers/gauntlet-invocations.ts';
 
 const ciDir = join(import.meta.dirname, '..', 'ci');

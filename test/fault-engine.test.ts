@@ -2,10 +2,10 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { apiReady } from '../clusters/local/api-readiness.ts';
-import type { LocalClusterSpec } from '../clusters/local/cluster-spec.ts';
-import type { ComponentState } from '../clusters/local/supervisor.ts';
+import type { ComponentState } from '../clusters/local/supervisor-state.ts';
 import { ExitCode } from '../src/errors.ts';
 import { kubeFromFile } from '../src/kube/client.ts';
+import type { LocalClusterSpec } from '../src/model/local-cluster-spec.ts';
 import { gauntlet, isolatedStateDir, startGauntlet } from './helpers/cli.ts';
 import { pollUntil } from './helpers/wait.ts';
 

@@ -3,10 +3,10 @@ import { type AddressInfo, connect, createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { CoreV1Api, KubeConfig, type V1ConfigMap, Watch } from '@kubernetes/client-node';
 import { expect } from 'chai';
-import type { LocalClusterSpec } from '../clusters/local/cluster-spec.ts';
 import { Etcdctl } from '../src/etcd/etcdctl.ts';
 import { type Kube, kubeFromFile } from '../src/kube/client.ts';
 import { ResilientInformer } from '../src/kube/informer.ts';
+import type { LocalClusterSpec } from '../src/model/local-cluster-spec.ts';
 import { resolveTool } from '../src/tools/index.ts';
 import { gauntlet, isolatedStateDir } from './helpers/cli.ts';
 

@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { InfrastructureError } from '../src/errors.ts';
-import { runK6, verdictOf } from '../src/load/k6.ts';
-import { k6Script } from '../src/load/scenario-load.ts';
+import { runK6, verdictOf } from '../src/observe/load/k6.ts';
+import { k6Script } from '../src/observe/load/scenario-load.ts';
 import { gauntlet, isolatedStateDir } from './helpers/cli.ts';
 
 /** The real k6 (built from go.k6.io/k6, cached) against the real embedded API server. */

@@ -3,10 +3,10 @@ import { request } from 'node:https';
 import { join } from 'node:path';
 import type { V1Lease } from '@kubernetes/client-node';
 import { expect } from 'chai';
-import type { LocalClusterSpec } from '../clusters/local/cluster-spec.ts';
 import { ExitCode } from '../src/errors.ts';
 import { kubeFromFile } from '../src/kube/client.ts';
 import { describeCluster } from '../src/kube/describe.ts';
+import type { LocalClusterSpec } from '../src/model/local-cluster-spec.ts';
 import { gauntlet, isolatedStateDir } from './helpers/cli.ts';
 import { listeningPorts, processesOf } from './helpers/processes.ts';
 

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
-import { redact } from '../reports/redact.ts';
 import { faultWindow, lineTime, sliceLog } from '../reports/scenario-artifacts.ts';
+import { redact } from '../src/redact.ts';
 
 describe('fault-window logs and redaction', () => {
   const at = (iso: string) => Date.parse(iso);

@@ -1,8 +1,9 @@
 import { access } from 'node:fs/promises';
 import { expect } from 'chai';
+import { startProgress } from '../app/jobs/progress-output.ts';
 import { ExitCode } from '../src/errors.ts';
-import { type Stamped, startProgress } from '../src/run/progress.ts';
-import { Timeline } from '../src/run/timeline.ts';
+import type { Stamped } from '../src/model/events.ts';
+import { Timeline } from '../src/model/timeline.ts';
 import { gauntlet, isolatedStateDir } from './helpers/cli.ts';
 
 /** Every stderr line of a --json run, parsed; a line that is not JSON fails the test. */

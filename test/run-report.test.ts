@@ -2,7 +2,7 @@ import { copyFile, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/pro
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { ExitCode } from '../src/errors.ts';
-import { newRunId } from '../src/run/run-id.ts';
+import { newRunId } from '../src/model/run-id.ts';
 import { gauntlet, isolatedStateDir } from './helpers/cli.ts';
 import { launchChromium, serveDir } from './helpers/report-browser.ts';
 

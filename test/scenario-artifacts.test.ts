@@ -6,7 +6,7 @@ import { getGlobalTestRuntime, setGlobalTestRuntime } from 'allure-js-commons/sd
 import { expect } from 'chai';
 import { attachScenarioArtifacts } from '../reports/scenario-artifacts.ts';
 import type { TimelineData } from '../reports/timeline-chart.ts';
-import type { RunContext } from '../src/run/run-context.ts';
+import type { RunContext } from '../src/model/run-context.ts';
 
 /**
  * What a scenario attaches, seen through allure's runtime API. The real run (test/run-report.test.ts) covers the

@@ -1,5 +1,6 @@
 import type { V1Deployment } from '@kubernetes/client-node';
-import type { CheckContext, Transition } from '../check.ts';
+import type { Transition } from '../../src/model/timeline.ts';
+import type { CheckContext } from '../check.ts';
 import { describeRollout } from '../support/deployment-state.ts';
 import { informers } from '../support/informers.ts';
 import { monitorVerdict } from '../support/verdict-monitor.ts';

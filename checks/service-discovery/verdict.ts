@@ -1,4 +1,5 @@
-import type { CheckResult, Deadline, Transition } from '../check.ts';
+import type { Transition } from '../../src/model/timeline.ts';
+import type { CheckResult, Deadline } from '../check.ts';
 
 /** Says what is wrong (one line naming the object and the expectation), or undefined when all is well. */
 export type Judge = () => string | undefined | Promise<string | undefined>;

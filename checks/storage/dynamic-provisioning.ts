@@ -1,7 +1,7 @@
 import type { V1Pod, V1StorageClass } from '@kubernetes/client-node';
 import { zoneLabel } from '../../src/kube/describe.ts';
+import { runLabel } from '../../src/model/labels.ts';
 import type { Check, CheckContext } from '../check.ts';
-import { runLabel } from '../check.ts';
 import { checkApis } from '../support/apis.ts';
 import { collections } from '../support/collections.ts';
 import { informers } from '../support/informers.ts';

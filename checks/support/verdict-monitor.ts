@@ -1,6 +1,6 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { ResilientInformer } from '../../src/kube/informer.ts';
-import type { Transition } from '../check.ts';
+import type { Transition } from '../../src/model/timeline.ts';
 
 export interface Verdict {
   ok: boolean;

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { V1ClusterRole, V1ClusterRoleBinding } from '@kubernetes/client-node';
 import type { LocalClusterConfig } from '../../src/config/schema.ts';
 import type { Kube } from '../../src/kube/client.ts';
-import type { ClusterDns } from './cluster-spec.ts';
+import type { ClusterDns } from '../../src/model/local-cluster-spec.ts';
 
 /** kubeadm's names for CoreDNS's role; the binding's subject is our certificate's user instead of a ServiceAccount. */
 export const corednsRoleName = 'system:coredns';

@@ -1,6 +1,6 @@
 import { request } from 'node:https';
 import { InfrastructureError } from '../../src/errors.ts';
-import type { LocalClusterSpec } from './cluster-spec.ts';
+import type { LocalClusterSpec } from '../../src/model/local-cluster-spec.ts';
 
 /** A member's secure port, from its command line. */
 function securePort(args: string[]): number | undefined {

@@ -1,15 +1,13 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InfrastructureError } from '../../src/errors.ts';
+import { readStateFile } from '../../src/model/state-file.ts';
 import { apiReady } from './api-readiness.ts';
-import { type SupervisorState, supervisorStateFile } from './supervisor.ts';
+import { type SupervisorState, supervisorStateFile, supervisorStateSchema } from './supervisor-state.ts';
 
+/** The supervisor's last report; undefined before its first. A damaged supervisor.json is an error. */
 export async function readSupervisorState(dir: string): Promise<SupervisorState | undefined> {
-  try {
-    return JSON.parse(await readFile(join(dir, supervisorStateFile), 'utf8')) as SupervisorState;
-  } catch {
-    return undefined;
-  }
+  return readStateFile(supervisorStateSchema, join(dir, supervisorStateFile));
 }
 
 /** The last lines of the logs of components that exited: the first thing anyone asks when `up` fails. */

@@ -1,27 +1,25 @@
 import { spawn } from 'node:child_process';
-import { copyFile, cp, mkdir, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, open } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { GauntletConfig } from '../../src/config/schema.ts';
 import { ConfigError, GauntletError, InfrastructureError } from '../../src/errors.ts';
 import { ensureProbeDeployment, waitForProbeAvailable } from '../../src/kube/probe-deployment.ts';
 import type { Progress } from '../../src/log.ts';
+import type { LocalClusterSpec } from '../../src/model/local-cluster-spec.ts';
 import { clusterDir } from '../../src/paths.ts';
-import {
-  clusterMarkerVariable,
-  findClusterProcesses,
-  killClusterProcesses,
-} from '../../src/process/cluster-processes.ts';
+import { clusterMarkerVariable, findClusterProcesses } from '../../src/process/cluster-processes.ts';
 import { freePorts, freeTcpAndUdpPort, isPortFree } from '../../src/process/ports.ts';
 import { type ResolvedTool, resolveTools } from '../../src/tools/index.ts';
 import { ensureCorednsRbac, writeCorefile } from './cluster-dns.ts';
-import { clusterSpecFile, type LocalClusterSpec } from './cluster-spec.ts';
-import { apiServerHost, clusterComponents, memberCounts } from './components.ts';
+import { readLocalSpec, readUid, writeSpec, writeUid } from './cluster-state.ts';
+import { clusterComponents } from './components/cluster-components.ts';
+import { apiServerHost, memberCounts } from './components/component-inputs.ts';
+import { destroyLocalCluster } from './destroy-cluster.ts';
 import { writeKubeconfig } from './kubeconfig.ts';
-import { readSupervisorState, supervisorLogTail, waitForApi } from './local-cluster-health.ts';
+import { supervisorLogTail, waitForApi } from './local-cluster-health.ts';
 import { createPki } from './pki.ts';
 import { createNodes, simulatedNodes, waitForNodesReady } from './simulated-nodes.ts';
 
-const uidFile = 'uid';
 const clusterBinaries = [
   'etcd',
   'kube-apiserver',
@@ -37,69 +35,6 @@ const gauntletCli = join(import.meta.dirname, '..', '..', 'bin', 'gauntlet.js');
 /** Deadlines of `cluster up`, generous for 2-core machines; 1000 nodes get more time. */
 function upDeadlines(nodes: number) {
   return { apiMs: 90_000, nodesMs: 60_000 + nodes * 120, probeMs: 60_000 };
-}
-
-export const failedLogsDir = (name: string) => `${clusterDir(name)}.failed-logs`;
-
-export async function readLocalSpec(name: string): Promise<LocalClusterSpec | undefined> {
-  try {
-    return JSON.parse(await readFile(join(clusterDir(name), clusterSpecFile), 'utf8')) as LocalClusterSpec;
-  } catch {
-    return undefined;
-  }
-}
-
-async function readUid(dir: string): Promise<string | undefined> {
-  try {
-    return (await readFile(join(dir, uidFile), 'utf8')).trim() || undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/**
- * Stops every process of the named cluster and removes its directory: asks the supervisor to shut down in
- * order, then kills whatever still carries the cluster's marker (a SIGKILLed harness, a dead supervisor).
- * Safe to call when nothing is there.
- */
-export async function destroyLocalCluster(
-  name: string,
-  progress: Progress,
-  o: { keepLogs?: boolean } = {},
-): Promise<{ found: boolean }> {
-  const dir = clusterDir(name);
-  const uid = await readUid(dir);
-  if (!uid) {
-    await rm(dir, { recursive: true, force: true });
-    return { found: false };
-  }
-  const supervisor = await readSupervisorState(dir);
-  if (supervisor) {
-    progress.step(`stopping cluster ${name}`);
-    await fetch(`http://127.0.0.1:${supervisor.controlPort}/shutdown`, {
-      method: 'POST',
-      signal: AbortSignal.timeout(2000),
-    }).catch(() => undefined);
-  }
-  // The supervisor stops members in order (agents first, etcd last) within its own bounds: let it, then reap
-  // whatever is left (everything, when the supervisor itself was gone).
-  if (supervisor) await processExit(supervisor.pid, 30_000);
-  await killClusterProcesses(uid, 20_000);
-  const left = await findClusterProcesses(uid);
-  if (left.length > 0) {
-    throw new InfrastructureError(
-      `cluster ${name}: ${left.length} processes survived SIGKILL: ${left.map((p) => `${p.pid} ${p.command}`).join(', ')}`,
-    );
-  }
-  if (o.keepLogs) {
-    // A failed `up` keeps its logs beside the state directory for the post-mortem.
-    const kept = failedLogsDir(name);
-    await rm(kept, { recursive: true, force: true });
-    await cp(join(dir, 'logs'), kept, { recursive: true }).catch(() => undefined);
-    progress.step(`logs of the failed cluster kept in ${kept}`);
-  }
-  await rm(dir, { recursive: true, force: true });
-  return { found: true };
 }
 
 export interface UpOptions {
@@ -120,7 +55,8 @@ export async function upLocalCluster(config: GauntletConfig, o: UpOptions): Prom
   const existing = await readUid(dir);
   if (existing) {
     const processes = await findClusterProcesses(existing);
-    const spec = await readLocalSpec(name);
+    // A damaged cluster.json is a leftover like any other: reaped below, not a reason to refuse.
+    const spec = await readLocalSpec(name).catch(() => undefined);
     if (spec?.readyAt && processes.length > 0) {
       throw new ConfigError(
         `cluster "${name}" is already running (${processes.length} processes, up since ${spec.readyAt}); ` +
@@ -150,7 +86,7 @@ export async function upLocalCluster(config: GauntletConfig, o: UpOptions): Prom
 
   const uid = crypto.randomUUID();
   await mkdir(join(dir, 'logs'), { recursive: true });
-  await writeFile(join(dir, uidFile), uid); // first, so a crash from here on leaves reapable leftovers
+  await writeUid(dir, uid); // first, so a crash from here on leaves reapable leftovers
   // Started now, it boots while certificates and configuration are written, and begins once cluster.json appears.
   const supervisorExited = await startSupervisor(dir, uid);
   try {
@@ -321,26 +257,6 @@ function probeCanRollOut(local: GauntletConfig['cluster']['local']): boolean {
     local.components['kube-controller-manager'].enabled &&
     !disabledControllers.some((c) => c === '-deployment-controller' || c === '-replicaset-controller')
   );
-}
-
-async function writeSpec(spec: LocalClusterSpec): Promise<void> {
-  const file = join(spec.dir, clusterSpecFile);
-  await writeFile(`${file}.tmp`, JSON.stringify(spec, null, 2));
-  await rename(`${file}.tmp`, file);
-}
-
-/** Resolves when the process is gone or the bound passes; /proc has no exit notification for a non-child. */
-async function processExit(pid: number, timeoutMs: number): Promise<void> {
-  const pollIntervalMs = 100;
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    try {
-      process.kill(pid, 0);
-    } catch {
-      return;
-    }
-    await new Promise((r) => setTimeout(r, pollIntervalMs));
-  }
 }
 
 /** Starts the supervisor in a new session, so it (and the cluster) survive this command's exit. */

@@ -3,7 +3,7 @@ import type { LocalClusterConfig } from '../../src/config/schema.ts';
 import type { Kube } from '../../src/kube/client.ts';
 import { isNodeReady, regionLabel, zoneLabel } from '../../src/kube/describe.ts';
 import { watchUntil } from '../../src/kube/watch-until.ts';
-import { kwokNodeAnnotation } from './components.ts';
+import { kwokNodeAnnotation } from './components/kwok-zones.ts';
 
 /** Label on every simulated node, naming the cluster that made it. */
 export const clusterLabel = 'gauntlet.dev/cluster';

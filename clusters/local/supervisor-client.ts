@@ -1,6 +1,6 @@
 import { InfrastructureError } from '../../src/errors.ts';
 import { readSupervisorState } from './local-cluster-health.ts';
-import type { ComponentState } from './supervisor.ts';
+import type { ComponentState } from './supervisor-state.ts';
 
 /** Calls the supervisor's control API of the embedded cluster in `dir`. */
 async function call(dir: string, method: 'GET' | 'POST', path: string): Promise<unknown> {

@@ -1,60 +1,16 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { closeSync, openSync, renameSync, watch, writeFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { closeSync, openSync, renameSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import { basename, dirname, join } from 'node:path';
+import { join } from 'node:path';
+import { type ComponentSpec, clusterSpecFile } from '../../src/model/local-cluster-spec.ts';
 import { clusterMarkerVariable } from '../../src/process/cluster-processes.ts';
 import { apiReady } from './api-readiness.ts';
-import { type ComponentSpec, clusterSpecFile, type LocalClusterSpec } from './cluster-spec.ts';
 import { startLoadBalancer } from './load-balancer.ts';
-
-/** What the supervisor reports about one component, in state.json and on GET /status. */
-export interface ComponentState {
-  id: string;
-  kind: ComponentSpec['kind'];
-  pid?: number;
-  status: 'running' | 'exited' | 'stopped' | 'restarting' | 'waiting' | 'paused';
-  restarts: number;
-  startedAt?: string;
-  lastExit?: { code: number | null; signal: string | null; at: string };
-}
-
-export interface SupervisorState {
-  pid: number;
-  controlPort: number;
-  components: ComponentState[];
-}
-
-export const supervisorStateFile = 'supervisor.json';
+import { type ComponentState, type SupervisorState, supervisorStateFile } from './supervisor-state.ts';
+import { waitForSpec } from './wait-for-spec.ts';
 
 /** How long a supervisor started ahead of its cluster.json waits for it before giving up. */
 const specTimeoutMs = 60_000;
-
-/** Resolves with the cluster spec once its file exists (it is written by rename, so it is whole). */
-async function waitForSpec(file: string, timeoutMs: number): Promise<LocalClusterSpec> {
-  const read = async () => JSON.parse(await readFile(file, 'utf8')) as LocalClusterSpec;
-  return new Promise((resolve, reject) => {
-    let settled = false;
-    const settle = (spec?: LocalClusterSpec, error?: Error) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      watcher.close();
-      if (spec) resolve(spec);
-      else reject(error);
-    };
-    const tryRead = () => read().then(settle, () => undefined); // not there (or not whole) yet: keep waiting
-    // Watch first (the watcher exists once watch() returns), then read: a file written in between is seen by one of them.
-    const watcher = watch(dirname(file), (_event, name) => {
-      if (name === basename(file)) void tryRead();
-    });
-    const timer = setTimeout(
-      () => settle(undefined, new Error(`${file} did not appear within ${timeoutMs / 1000} s`)),
-      timeoutMs,
-    );
-    void tryRead();
-  });
-}
 
 interface Managed {
   spec: ComponentSpec;

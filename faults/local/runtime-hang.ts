@@ -1,6 +1,6 @@
 import { PatchStrategy, setHeaderOptions, type V1Pod } from '@kubernetes/client-node';
 import { z } from 'zod';
-import { kwokNodeAnnotation } from '../../clusters/local/components.ts';
+import { kwokNodeAnnotation } from '../../clusters/local/components/kwok-zones.ts';
 import { ConfigError } from '../../src/errors.ts';
 import type { Kube } from '../../src/kube/client.ts';
 import type { Fault } from '../fault.ts';

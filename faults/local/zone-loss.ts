@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { kwokComponentId } from '../../clusters/local/components.ts';
+import { kwokComponentId } from '../../clusters/local/components/kwok-zones.ts';
 import { signalComponent } from '../../clusters/local/supervisor-client.ts';
 import { ConfigError } from '../../src/errors.ts';
 import type { Fault } from '../fault.ts';

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
-import type { z } from 'zod';
 import { ConfigError } from '../errors.ts';
+import { formatIssues } from './format-issues.ts';
 import { configSchema, type GauntletConfig } from './schema.ts';
 
 /** Flags given on the command line; each overrides the matching config field. */
@@ -45,20 +45,6 @@ export function validateConfig(raw: unknown, source: string): GauntletConfig {
   const result = configSchema.safeParse(raw);
   if (result.success) return result.data;
   throw new ConfigError(`${source}: invalid configuration\n${formatIssues(result.error.issues)}`);
-}
-
-function formatIssues(issues: z.core.$ZodIssue[]): string {
-  return issues
-    .map((issue) => {
-      const path = issue.path.map(String).join('.') || '(top level)';
-      if (issue.code === 'unrecognized_keys') {
-        return issue.keys
-          .map((key) => `  - ${path === '(top level)' ? key : `${path}.${key}`}: unknown field`)
-          .join('\n');
-      }
-      return `  - ${path}: ${issue.message}`;
-    })
-    .join('\n');
 }
 
 function applyOverrides(raw: unknown, o: ConfigOverrides): unknown {

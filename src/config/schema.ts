@@ -57,7 +57,7 @@ const dns = z.strictObject({
   servedDomain: domain.optional(),
 });
 
-const local = z
+export const localClusterConfigSchema = z
   .strictObject({
     ha: z.boolean().default(false),
     region: z.string().min(1).default('us-east-1'),
@@ -147,7 +147,7 @@ export const configSchema = z.strictObject({
     .strictObject({
       name: clusterName.default('gauntlet'),
       provisioner: z.enum(['local', 'existing']).default('local'),
-      local: local.prefault({}),
+      local: localClusterConfigSchema.prefault({}),
       existing: existing.prefault({}),
       /** Leave the cluster running after `gauntlet run` (it is always kept when it was not started by the run). */
       keep: z.boolean().default(false),

@@ -15,6 +15,10 @@ export interface ClusterDescription {
 export const isNodeReady = (node: V1Node) =>
   node.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
 
+/** The node's Ready condition, and its status ('True', 'False', 'Unknown', or undefined before the first report). */
+export const nodeReadyCondition = (node: V1Node) => node.status?.conditions?.find((c) => c.type === 'Ready');
+export const nodeReadyStatus = (node: V1Node) => nodeReadyCondition(node)?.status;
+
 export async function describeCluster(kube: Kube): Promise<ClusterDescription> {
   const [version, nodes] = await Promise.all([kube.version.getCode(), kube.core.listNode()]);
   const zones: ClusterDescription['zones'] = {};

@@ -4,11 +4,10 @@ import { expect } from 'chai';
 import { injectionTag } from '../../faults/aws/az-outage-nacl.ts';
 import { awsContext } from '../../src/aws/clients.ts';
 import { type ClusterMap, discoverCluster } from '../../src/aws/discovery.ts';
+import { nodeReadyStatus } from '../../src/kube/describe.ts';
 import { watchUntil } from '../../src/kube/watch-until.ts';
-import { runContext } from '../../src/run/run-context.ts';
+import { runContext } from '../../src/model/run-context.ts';
 import { Scenario } from './scenario.ts';
-
-const readyStatus = (node: V1Node) => node.status?.conditions?.find((c) => c.type === 'Ready')?.status;
 
 /**
  * An AWS availability-zone outage seen from both sides, on one timeline: the zone's cluster subnets get a
@@ -71,7 +70,7 @@ describe('[Chaos][Zone][AWS] AZ outage: network ACL in EC2 and the zone lost on 
       path: '/api/v1/nodes',
       done: (nodes) =>
         lostNodes.every(
-          (name) => readyStatus(nodes.find((n) => n.metadata?.name === name) ?? {}) === 'Unknown',
+          (name) => nodeReadyStatus(nodes.find((n) => n.metadata?.name === name) ?? {}) === 'Unknown',
         ) || undefined,
       what: `nodes ${lostNodes.join(', ')} (backed by instances in ${zone}) Unknown`,
       timeoutMs: boundMs,
@@ -81,7 +80,7 @@ describe('[Chaos][Zone][AWS] AZ outage: network ACL in EC2 and the zone lost on 
     );
     const survivors = map.instances.filter((i) => i.zone !== zone && i.node).map((i) => i.node!);
     const nodes = (await kube.core.listNode()).items;
-    const status = (name: string) => readyStatus(nodes.find((n) => n.metadata?.name === name) ?? {});
+    const status = (name: string) => nodeReadyStatus(nodes.find((n) => n.metadata?.name === name) ?? {});
     expect(survivors.map(status), 'nodes backed by instances of the other zones').to.deep.equal(
       survivors.map(() => 'True'),
     );
@@ -100,7 +99,7 @@ describe('[Chaos][Zone][AWS] AZ outage: network ACL in EC2 and the zone lost on 
     await watchUntil<V1Node, true>(kube, {
       list: () => kube.core.listNode(),
       path: '/api/v1/nodes',
-      done: (nodes) => nodes.every((n) => readyStatus(n) === 'True') || undefined,
+      done: (nodes) => nodes.every((n) => nodeReadyStatus(n) === 'True') || undefined,
       what: 'every node Ready again',
       timeoutMs: 60_000,
     });

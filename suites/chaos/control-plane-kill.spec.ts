@@ -4,11 +4,11 @@ import { apiReady } from '../../clusters/local/api-readiness.ts';
 import { findLeader } from '../../clusters/local/leader.ts';
 import type { Kube } from '../../src/kube/client.ts';
 import { watchUntil } from '../../src/kube/watch-until.ts';
-import type { K6Result } from '../../src/load/k6.ts';
-import { describeTrends } from '../../src/load/k6-summary.ts';
-import { startApiProber } from '../../src/run/api-prober.ts';
-import { runContext } from '../../src/run/run-context.ts';
-import { availability, longestOutageMs, type MonitorOutcome } from '../../src/run/timeline.ts';
+import { runContext } from '../../src/model/run-context.ts';
+import { availability, longestOutageMs, type MonitorOutcome } from '../../src/model/timeline.ts';
+import { startApiProber } from '../../src/observe/api-prober.ts';
+import type { K6Result } from '../../src/observe/load/k6.ts';
+import { describeTrends } from '../../src/observe/load/k6-summary.ts';
 import { Scenario } from './scenario.ts';
 import { formatOutcome, scenarioMonitors } from './scenario-monitors.ts';
 

@@ -3,8 +3,8 @@ import type { V1ConfigMap } from '@kubernetes/client-node';
 import { expect } from 'chai';
 import type { CheckContext } from '../../checks/check.ts';
 import { closeCheckContext, openCheckContext } from '../../checks/check-context.ts';
-import type { Injection } from '../../src/run/fault-engine.ts';
-import { runContext } from '../../src/run/run-context.ts';
+import type { Injection } from '../../faults/engine/fault-engine.ts';
+import { runContext } from '../../src/model/run-context.ts';
 import { Scenario } from './scenario.ts';
 import { scenarioMonitors } from './scenario-monitors.ts';
 

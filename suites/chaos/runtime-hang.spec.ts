@@ -10,16 +10,16 @@ import { expect } from 'chai';
 import type { CheckContext } from '../../checks/check.ts';
 import { closeCheckContext, openCheckContext } from '../../checks/check-context.ts';
 import { symptomMessage } from '../../faults/local/runtime-hang.ts';
+import { nodeReadyCondition } from '../../src/kube/describe.ts';
 import { ResilientInformer } from '../../src/kube/informer.ts';
 import { watchUntil } from '../../src/kube/watch-until.ts';
-import { runContext } from '../../src/run/run-context.ts';
+import { runContext } from '../../src/model/run-context.ts';
 import { Scenario } from './scenario.ts';
 import { scenarioMonitors } from './scenario-monitors.ts';
 
 const replicas = 3;
 /** The pods' not-ready toleration: 5 s, as latency-sensitive services set it (the cluster default is 30 s). */
 const tolerationSeconds = 5;
-const readyCondition = (node: V1Node) => node.status?.conditions?.find((c) => c.type === 'Ready');
 const readyEndpoints = (slices: readonly V1EndpointSlice[]) =>
   slices.flatMap((s) => s.endpoints ?? []).filter((e) => e.conditions?.ready).length;
 
@@ -157,12 +157,12 @@ describe('[Chaos][Node] container runtime hang', () => {
     record();
     await scenario.inject('runtime-hang', { kind: 'node', name: node });
     const injectedAt = Date.now();
-    const condition = await watchUntil<V1Node, NonNullable<ReturnType<typeof readyCondition>>>(kube, {
+    const condition = await watchUntil<V1Node, NonNullable<ReturnType<typeof nodeReadyCondition>>>(kube, {
       list: () => kube.core.listNode({ fieldSelector: `metadata.name=${node}` }),
       path: '/api/v1/nodes',
       query: { fieldSelector: `metadata.name=${node}` },
       done: ([n]) => {
-        const c = n && readyCondition(n);
+        const c = n && nodeReadyCondition(n);
         return c?.status === 'False' ? c : undefined;
       },
       what: `node ${node} to report NotReady`,
@@ -215,7 +215,7 @@ describe('[Chaos][Node] container runtime hang', () => {
       list: () => kube.core.listNode({ fieldSelector: `metadata.name=${node}` }),
       path: '/api/v1/nodes',
       query: { fieldSelector: `metadata.name=${node}` },
-      done: ([n]) => (n && readyCondition(n)?.status === 'True') || undefined,
+      done: ([n]) => (n && nodeReadyCondition(n)?.status === 'True') || undefined,
       what: `node ${node} Ready again`,
       timeoutMs: 30_000,
     });

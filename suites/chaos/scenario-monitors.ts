@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
-import type { Check, CheckContext, Transition } from '../../checks/check.ts';
+import type { Check, CheckContext } from '../../checks/check.ts';
 import { closeCheckContext, openCheckContext } from '../../checks/check-context.ts';
 import { replacedPods } from '../../checks/self-healing/replaced-pods.ts';
 import { dnsServiceRecordsCheck } from '../../checks/service-discovery/dns-service-records.ts';
 import { endpointSlicesCheck } from '../../checks/service-discovery/endpoint-slices.ts';
-import type { RunContext } from '../../src/run/run-context.ts';
-import type { MonitorOutcome, Timeline } from '../../src/run/timeline.ts';
+import type { RunContext } from '../../src/model/run-context.ts';
+import type { MonitorOutcome, Timeline, Transition } from '../../src/model/timeline.ts';
 
 /** The behaviours every chaos scenario watches by default: Service endpoints, DNS answers, ReplicaSet health. */
 export const scenarioMonitors: Check[] = [endpointSlicesCheck, dnsServiceRecordsCheck, replacedPods];

@@ -1,18 +1,18 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Check } from '../../checks/check.ts';
+import { ledgerKey } from '../../faults/engine/fault-cluster.ts';
+import { type Injection, inject, parseSpec } from '../../faults/engine/fault-engine.ts';
+import { Ledger } from '../../faults/engine/ledger.ts';
 import { describeTarget, type FaultContext, type FaultTarget } from '../../faults/fault.ts';
 import { faultByKind } from '../../faults/registry.ts';
 import { attachScenarioArtifacts } from '../../reports/scenario-artifacts.ts';
 import { type AwsContext, awsContext } from '../../src/aws/clients.ts';
 import { requireDestructiveAllowed } from '../../src/aws/guards.ts';
 import { ExitCode, GauntletError } from '../../src/errors.ts';
-import { Ledger } from '../../src/ledger/ledger.ts';
-import { type K6Load, loadAlongside } from '../../src/load/scenario-load.ts';
-import { ledgerKey } from '../../src/run/fault-cluster.ts';
-import { type Injection, inject, parseSpec } from '../../src/run/fault-engine.ts';
-import { type RunContext, runContext } from '../../src/run/run-context.ts';
-import { type FaultWindow, type MonitorOutcome, Timeline } from '../../src/run/timeline.ts';
+import { type RunContext, runContext } from '../../src/model/run-context.ts';
+import { type FaultWindow, type MonitorOutcome, Timeline } from '../../src/model/timeline.ts';
+import { type K6Load, loadAlongside } from '../../src/observe/load/scenario-load.ts';
 import { formatOutcome, ScenarioMonitors } from './scenario-monitors.ts';
 
 /**

@@ -1,10 +1,11 @@
 import type { V1Deployment, V1Node, V1Pod } from '@kubernetes/client-node';
 import { expect } from 'chai';
-import { type CheckContext, runLabel } from '../../checks/check.ts';
+import type { CheckContext } from '../../checks/check.ts';
 import { closeCheckContext, openCheckContext } from '../../checks/check-context.ts';
-import { zoneLabel } from '../../src/kube/describe.ts';
+import { nodeReadyStatus, zoneLabel } from '../../src/kube/describe.ts';
 import { watchUntil } from '../../src/kube/watch-until.ts';
-import { runContext } from '../../src/run/run-context.ts';
+import { runLabel } from '../../src/model/labels.ts';
+import { runContext } from '../../src/model/run-context.ts';
 import { Scenario } from './scenario.ts';
 import { scenarioMonitors } from './scenario-monitors.ts';
 
@@ -14,7 +15,6 @@ const quickEviction = [
   { key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 5 },
   { key: 'node.kubernetes.io/not-ready', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 5 },
 ];
-const readyStatus = (node: V1Node) => node.status?.conditions?.find((c) => c.type === 'Ready')?.status;
 
 /**
  * "AZ down" (the EBS-per-AZ lesson): every node of one zone stops heartbeating. The real node lifecycle controller
@@ -157,9 +157,9 @@ describe('[Chaos][Zone] zone loss', () => {
       path: '/api/v1/nodes',
       query: { labelSelector: `${zoneLabel}=${lostZone}` },
       done: (nodes) =>
-        nodes.length > 0 && nodes.every((n) => readyStatus(n) === 'Unknown') ? nodes : undefined,
+        nodes.length > 0 && nodes.every((n) => nodeReadyStatus(n) === 'Unknown') ? nodes : undefined,
       what: `every node of ${lostZone} to be Unknown`,
-      progress: (nodes) => nodes.map((n) => `${n.metadata?.name}:${readyStatus(n)}`).join(', '),
+      progress: (nodes) => nodes.map((n) => `${n.metadata?.name}:${nodeReadyStatus(n)}`).join(', '),
       timeoutMs: boundMs,
     });
     scenario.timeline.mark(
@@ -168,7 +168,9 @@ describe('[Chaos][Zone] zone loss', () => {
     const others = (await kube.core.listNode()).items.filter(
       (n) => n.metadata?.labels?.[zoneLabel] !== lostZone,
     );
-    expect(others.map(readyStatus), 'nodes of the surviving zones').to.deep.equal(others.map(() => 'True'));
+    expect(others.map(nodeReadyStatus), 'nodes of the surviving zones').to.deep.equal(
+      others.map(() => 'True'),
+    );
   });
 
   it('stateless pods come back in the surviving zones', async () => {
@@ -238,7 +240,7 @@ describe('[Chaos][Zone] zone loss', () => {
     await watchUntil<V1Node, true>(kube, {
       list: () => kube.core.listNode(),
       path: '/api/v1/nodes',
-      done: (nodes) => nodes.every((n) => readyStatus(n) === 'True') || undefined,
+      done: (nodes) => nodes.every((n) => nodeReadyStatus(n) === 'True') || undefined,
       what: 'every node Ready again',
       timeoutMs: 60_000,
     });

@@ -4,14 +4,14 @@ import type { V1Node, V1Pod } from '@kubernetes/client-node';
 import { expect } from 'chai';
 import type { CheckContext } from '../../checks/check.ts';
 import { closeCheckContext, openCheckContext } from '../../checks/check-context.ts';
+import { nodeReadyStatus } from '../../src/kube/describe.ts';
 import { ResilientInformer } from '../../src/kube/informer.ts';
 import { watchUntil } from '../../src/kube/watch-until.ts';
-import { runContext } from '../../src/run/run-context.ts';
+import { runContext } from '../../src/model/run-context.ts';
 import { Scenario } from './scenario.ts';
 import { scenarioMonitors } from './scenario-monitors.ts';
 
 const replicas = 6;
-const readyStatus = (node: V1Node) => node.status?.conditions?.find((c) => c.type === 'Ready')?.status;
 const evictionTaints = (node: V1Node) =>
   (node.spec?.taints ?? []).filter(
     (t) =>
@@ -91,9 +91,10 @@ describe('[Chaos][Zone] every zone loses the API at once: full disruption, no ma
     await watchUntil<V1Node, true>(kube, {
       list: () => kube.core.listNode(),
       path: '/api/v1/nodes',
-      done: (nodes) => (nodes.length > 0 && nodes.every((n) => readyStatus(n) === 'Unknown')) || undefined,
+      done: (nodes) =>
+        (nodes.length > 0 && nodes.every((n) => nodeReadyStatus(n) === 'Unknown')) || undefined,
       what: 'every node to be Unknown',
-      progress: (nodes) => nodes.map((n) => `${n.metadata?.name}:${readyStatus(n)}`).join(', '),
+      progress: (nodes) => nodes.map((n) => `${n.metadata?.name}:${nodeReadyStatus(n)}`).join(', '),
       timeoutMs: boundMs,
     });
     allUnknownAt = Date.now();
@@ -138,7 +139,7 @@ describe('[Chaos][Zone] every zone loses the API at once: full disruption, no ma
     await watchUntil<V1Node, true>(kube, {
       list: () => kube.core.listNode(),
       path: '/api/v1/nodes',
-      done: (nodes) => nodes.every((n) => readyStatus(n) === 'True') || undefined,
+      done: (nodes) => nodes.every((n) => nodeReadyStatus(n) === 'True') || undefined,
       what: 'every node Ready again',
       timeoutMs: 60_000,
     });

@@ -1,6 +1,6 @@
 import type { Check, CheckContext } from '../../checks/check.ts';
 import { closeCheckContext, openCheckContext } from '../../checks/check-context.ts';
-import { runContext } from '../../src/run/run-context.ts';
+import { runContext } from '../../src/model/run-context.ts';
 
 /**
  * Runs one check as a mocha suite: "[Tag] name" with setup before, an assess test, teardown after.

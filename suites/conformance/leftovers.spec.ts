@@ -1,5 +1,5 @@
 import { cleanLeftovers } from '../../checks/janitor.ts';
-import { runContext } from '../../src/run/run-context.ts';
+import { runContext } from '../../src/model/run-context.ts';
 
 /**
  * Root hook of the conformance suite: before any check sets up, objects labelled by earlier runs (a killed

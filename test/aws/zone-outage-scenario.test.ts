@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { ExitCode } from '../../src/errors.ts';
-import type { Timeline } from '../../src/run/timeline.ts';
+import type { Timeline } from '../../src/model/timeline.ts';
 import { AwsWorld } from '../helpers/aws-world.ts';
 
 interface Summary {

@@ -2,11 +2,11 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CoordinationV1Api, V1MicroTime } from '@kubernetes/client-node';
 import { expect } from 'chai';
-import { runLabel } from '../../checks/check.ts';
 import { cleanLeftovers } from '../../checks/janitor.ts';
-import type { LocalClusterSpec } from '../../clusters/local/cluster-spec.ts';
+import { holdRunLease, liveRuns, runLeaseNamespace } from '../../checks/run-lease.ts';
 import { type Kube, kubeFromFile } from '../../src/kube/client.ts';
-import { holdRunLease, liveRuns, runLeaseNamespace } from '../../src/run/run-lease.ts';
+import { runLabel } from '../../src/model/labels.ts';
+import type { LocalClusterSpec } from '../../src/model/local-cluster-spec.ts';
 import { CheckClusters } from '../helpers/check-clusters.ts';
 
 describe('janitor: leftovers of dead runs go, objects of runs still alive stay', () => {

@@ -1,15 +1,15 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import type { LocalClusterSpec } from '../../clusters/local/cluster-spec.ts';
 import { componentStates } from '../../clusters/local/supervisor-client.ts';
+import { localClusterKey } from '../../faults/engine/fault-cluster.ts';
+import { inject, parseSpec } from '../../faults/engine/fault-engine.ts';
+import { Ledger } from '../../faults/engine/ledger.ts';
 import { faultByKind } from '../../faults/registry.ts';
 import { selectComponents } from '../../faults/targets.ts';
 import { ExitCode } from '../../src/errors.ts';
 import { type Kube, kubeFromFile } from '../../src/kube/client.ts';
-import { Ledger } from '../../src/ledger/ledger.ts';
-import { localClusterKey } from '../../src/run/fault-cluster.ts';
-import { inject, parseSpec } from '../../src/run/fault-engine.ts';
+import type { LocalClusterSpec } from '../../src/model/local-cluster-spec.ts';
 import { gauntlet, isolatedStateDir } from '../helpers/cli.ts';
 
 const cluster = 'etcd-slow';

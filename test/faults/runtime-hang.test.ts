@@ -2,12 +2,12 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CoordinationV1Api, type V1Lease, type V1Node, type V1Pod } from '@kubernetes/client-node';
 import { expect } from 'chai';
-import type { LocalClusterSpec } from '../../clusters/local/cluster-spec.ts';
-import { kwokComponentId } from '../../clusters/local/components.ts';
+import { kwokComponentId } from '../../clusters/local/components/kwok-zones.ts';
 import { startComponent, stopComponent } from '../../clusters/local/supervisor-client.ts';
 import { ExitCode } from '../../src/errors.ts';
 import { type Kube, kubeFromFile } from '../../src/kube/client.ts';
 import { watchUntil } from '../../src/kube/watch-until.ts';
+import type { LocalClusterSpec } from '../../src/model/local-cluster-spec.ts';
 import { gauntlet, isolatedStateDir, startGauntlet } from '../helpers/cli.ts';
 
 const marker = 'gauntlet.dev/runtime';

@@ -5,9 +5,9 @@ import { DescribeInstancesCommand, DescribeNetworkAclsCommand } from '@aws-sdk/c
 import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { expect } from 'chai';
 import type { ResultPromise } from 'execa';
-import type { LocalClusterSpec } from '../../clusters/local/cluster-spec.ts';
 import type { AwsClients } from '../../src/aws/clients.ts';
 import { type Kube, kubeFromFile } from '../../src/kube/client.ts';
+import type { LocalClusterSpec } from '../../src/model/local-cluster-spec.ts';
 import { type BuiltCluster, buildKopsCluster } from './aws-clusters.ts';
 import { type CliResult, gauntlet, isolatedStateDir } from './cli.ts';
 import { fakeAccessKey, fakeSecretKey, Moto, motoAccount } from './moto.ts';

@@ -1,0 +1,119 @@
+import { cp, mkdir } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { holdRunLease } from '../../checks/run-lease.ts';
+import { attachLocalCluster, provisionCluster, teardownCluster } from '../../clusters/provision.ts';
+import { pendingIn } from '../../faults/engine/ledger.ts';
+import { publishRun } from '../../reports/publish-run.ts';
+import { writeSummary } from '../../reports/summary.ts';
+import { type ClusterOptions, configFromOptions } from '../../src/config/cluster-options.ts';
+import { ExitCode, GauntletError } from '../../src/errors.ts';
+import { progress } from '../../src/log.ts';
+import type { ProvisionedCluster } from '../../src/model/cluster.ts';
+import { emitProgress } from '../../src/model/events.ts';
+import type { SuiteOutcome } from '../../src/model/outcome.ts';
+import { setRunContext } from '../../src/model/run-context.ts';
+import { newRunId } from '../../src/model/run-id.ts';
+import { Interrupted, interruptSignal } from './interrupt.ts';
+import { runSuites } from './suites.ts';
+
+/** What `gauntlet run` is asked to do; the CLI maps its flags onto this. */
+export interface RunJobOptions extends ClusterOptions {
+  suite?: string[];
+  cluster?: string;
+  keep?: boolean;
+  out?: string;
+  grep?: string;
+  quiet?: boolean;
+  json?: boolean;
+}
+
+/** The main job: provision -> suites -> run directory (summary, component logs) -> teardown (always). */
+export async function runJob(flags: RunJobOptions): Promise<void> {
+  const config = await configFromOptions(flags, { suites: flags.suite, out: flags.out, keep: flags.keep });
+  const runId = newRunId();
+  const outDir = resolve(config.run.out, runId);
+  const log = progress();
+  const interrupt = interruptSignal();
+  let cluster: ProvisionedCluster | undefined;
+  let outcome: SuiteOutcome | undefined;
+  let lease: { release(): Promise<void> } | undefined;
+  let report: string | undefined;
+  const started = new Date();
+  try {
+    emitProgress({ event: 'phase', phase: 'bootstrap', detail: `run ${runId}` });
+    await mkdir(outDir, { recursive: true });
+    log.step(`run ${runId}: output in ${outDir}`);
+    emitProgress({ event: 'phase', phase: 'provision', detail: flags.cluster ?? config.cluster.provisioner });
+    cluster = flags.cluster
+      ? await attachLocalCluster(flags.cluster)
+      : await provisionCluster(config, { progress: log, signal: interrupt.signal });
+    if (interrupt.interrupted()) throw new Interrupted();
+    if (!cluster.owned) await recoverLeftoverFaults(cluster, log);
+    const run = setRunContext({ runId, config, cluster, outDir, signal: interrupt.signal });
+    lease = await holdRunLease(run.kube, runId).catch((error: Error) => {
+      log.step(
+        `warning: no run Lease (${error.message}); a concurrent run's janitor may remove this run's objects`,
+      );
+      return undefined;
+    });
+    log.step(`running suites: ${config.run.suites.join(', ')}`);
+    emitProgress({ event: 'phase', phase: 'suite', detail: config.run.suites.join(', ') });
+    outcome = await runSuites(config.run.suites, {
+      grep: flags.grep,
+      junitFile: join(outDir, 'junit.xml'),
+      allureResultsDir: join(outDir, 'allure-results'),
+      signal: interrupt.signal,
+    });
+    if (interrupt.interrupted()) throw new Interrupted();
+  } finally {
+    emitProgress({ event: 'phase', phase: 'teardown' });
+    interrupt.dispose();
+    await lease?.release();
+    if (cluster?.local) {
+      await cp(join(cluster.local.dir, 'logs'), join(outDir, 'logs'), { recursive: true }).catch(
+        () => undefined,
+      );
+    }
+    await writeSummary(outDir, { runId, startedAt: started, cluster, outcome }).catch(() => undefined);
+    if (cluster && !config.cluster.keep) await teardownCluster(cluster, log);
+    else if (cluster?.owned)
+      log.step(`cluster ${cluster.name} kept running (gauntlet cluster down --name ${cluster.name})`);
+    report = await publishRun(outDir, log);
+  }
+  log.step(
+    `${outcome.passed} passed, ${outcome.failed} failed, ${outcome.pending} pending; summary in ${join(outDir, 'summary.json')}${report ? `; report: ${report}` : ''}`,
+  );
+  // A scenario whose revert failed leaves its intent pending in the run's ledger: that outranks any verdict.
+  const left = await pendingIn(join(outDir, 'ledger.jsonl'));
+  if (left.length > 0) {
+    const list = left.map((i) => `  - ${i.fault} on ${i.target}: ${i.description}`).join('\n');
+    throw new GauntletError(
+      `faults still injected (undo by hand, or gauntlet recover):\n${list}`,
+      ExitCode.RevertFailed,
+    );
+  }
+  const exitCode = outcome.failed > 0 ? ExitCode.CheckFailed : ExitCode.Passed;
+  const { passed, failed, pending } = outcome;
+  emitProgress({ event: 'run-end', runDir: outDir, passed, failed, pending, exitCode });
+  process.exitCode = exitCode;
+}
+
+/** A cluster we did not create may still carry faults of a harness that was killed: revert them before judging it. */
+async function recoverLeftoverFaults(
+  cluster: ProvisionedCluster,
+  log: ReturnType<typeof progress>,
+): Promise<void> {
+  const { kubeFromFile } = await import('../../src/kube/client.ts');
+  const { recoverCluster, formatLeftovers } = await import('../../faults/engine/fault-engine.ts');
+  const { ledgerKey } = await import('../../faults/engine/fault-cluster.ts');
+  const kube = kubeFromFile(cluster.kubeconfig, cluster.context);
+  const result = await recoverCluster({ kube, cluster }, ledgerKey(cluster, kube));
+  if (result.reverted.length > 0)
+    log.step(`reverted ${result.reverted.length} fault(s) left by an earlier run`);
+  if (result.failed.length > 0 || result.missing.length > 0) {
+    throw new GauntletError(
+      `faults of an earlier run could not be reverted:\n${formatLeftovers(result)}`,
+      ExitCode.RevertFailed,
+    );
+  }
+}
