@@ -1,25 +1,33 @@
 import { createHash } from 'node:crypto';
 import { access, mkdir, open, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { z } from 'zod';
 import { stateDir } from '../../src/paths.ts';
 
 /** One line of the write-ahead journal. Every change a fault makes is preceded by an 'intent' entry. */
-export type LedgerEntry =
-  | {
-      type: 'intent';
-      id: string;
-      at: string;
-      fault: string;
-      target: string;
-      /** Everything revert needs, recorded before the change: the fault reverts from this alone. */
-      undo: unknown;
-      /** The bound the runner was given for this injection; for people reading the ledger (recover reverts regardless). */
-      expiresAt: string;
-      description: string;
-    }
-  | { type: 'applied'; id: string; at: string }
-  | { type: 'reverted'; id: string; at: string }
-  | { type: 'revert-failed'; id: string; at: string; error: string };
+const ledgerEntrySchema = z.discriminatedUnion('type', [
+  z.strictObject({
+    type: z.literal('intent'),
+    id: z.string().min(1),
+    at: z.string(),
+    fault: z.string().min(1),
+    target: z.string(),
+    /** Everything revert needs, recorded before the change: the fault reverts from this alone. */
+    undo: z.unknown(),
+    /** The bound the runner was given for this injection; for people reading the ledger (recover reverts regardless). */
+    expiresAt: z.string(),
+    description: z.string(),
+  }),
+  z.strictObject({ type: z.literal('applied'), id: z.string().min(1), at: z.string() }),
+  z.strictObject({ type: z.literal('reverted'), id: z.string().min(1), at: z.string() }),
+  z.strictObject({
+    type: z.literal('revert-failed'),
+    id: z.string().min(1),
+    at: z.string(),
+    error: z.string(),
+  }),
+]);
+export type LedgerEntry = z.output<typeof ledgerEntrySchema>;
 
 export type IntentEntry = Extract<LedgerEntry, { type: 'intent' }>;
 
@@ -83,7 +91,7 @@ export async function readLedger(file: string): Promise<LedgerEntry[]> {
   for (const line of text.split('\n')) {
     if (!line.trim()) continue;
     try {
-      entries.push(JSON.parse(line) as LedgerEntry);
+      entries.push(ledgerEntrySchema.parse(JSON.parse(line)));
     } catch {
       // A line torn by a crash mid-write: the entry before it is whole, and its intent (if any) was synced first.
     }

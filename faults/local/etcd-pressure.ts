@@ -4,10 +4,9 @@ import { restartExited } from '../../clusters/local/restart-exited.ts';
 import { ConfigError, InfrastructureError } from '../../src/errors.ts';
 import { type EtcdAccess, Etcdctl } from '../../src/etcd/etcdctl.ts';
 import { reclaimSpace } from '../../src/etcd/reclaim-space.ts';
-import { apiErrorMessage } from '../../src/kube/api-error.ts';
-import type { Kube } from '../../src/kube/client.ts';
 import { resolveTool } from '../../src/tools/index.ts';
 import type { Fault } from '../fault.ts';
+import { type BackendSize, watchBackendSize } from './etcd-backend-size.ts';
 import {
   deleteFiller,
   type FillResult,
@@ -15,6 +14,7 @@ import {
   latencyPercentiles,
   type WriteSample,
 } from './etcd-filler.ts';
+import { deleteNamespaceOnceWritable } from './namespace-once-writable.ts';
 
 const KiB = 1024;
 
@@ -69,7 +69,7 @@ export interface EtcdPressureMeasurements {
   /** Percentiles over every write, ms. */
   latency?: ReturnType<typeof latencyPercentiles>;
   samples: WriteSample[];
-  dbSizes: { at: string; endpoint: string; dbSize: number; dbSizeInUse: number }[];
+  dbSizes: BackendSize[];
 }
 
 /** How often the fill reads etcd's backend size: etcd has no watch for it. */
@@ -141,24 +141,13 @@ export const etcdPressure: Fault<Spec, Undo> = {
       body: { metadata: { name: undo.namespace, labels: undo.labels } },
     });
 
-    const dbSizes: EtcdPressureMeasurements['dbSizes'] = [];
-    let quotaBytes = ctx.cluster.local?.config.etcdQuotaBackendBytes ?? 0;
-    let reachedTarget = false;
-    let filling = true;
-    const watchSize = (async () => {
-      while (filling) {
-        const at = new Date().toISOString();
-        const statuses = await etcd.status().catch(() => []);
-        for (const st of statuses) {
-          dbSizes.push({ at, endpoint: st.endpoint, dbSize: st.dbSize, dbSizeInUse: st.dbSizeInUse });
-          if (st.dbSizeQuota > 0) quotaBytes = st.dbSizeQuota;
-          if (st.dbSize >= s.targetFraction * quotaBytes) reachedTarget = true;
-        }
-        if (filling) await new Promise((r) => setTimeout(r, statusIntervalMs));
-      }
-    })();
-
+    const sizes = watchBackendSize(etcd, {
+      quotaBytes: ctx.cluster.local?.config.etcdQuotaBackendBytes ?? 0,
+      targetFraction: s.targetFraction,
+      intervalMs: statusIntervalMs,
+    });
     const startedAt = new Date();
+    let finishedAt = startedAt;
     const fill = await fillEtcd({
       kube: ctx.kube,
       namespace: undo.namespace,
@@ -168,13 +157,14 @@ export const etcdPressure: Fault<Spec, Undo> = {
       writesPerSecond: s.writesPerSecond,
       maxInFlight: s.maxInFlight,
       deadlineMs: s.fillTimeoutSeconds * 1000,
-      enough: s.targetFraction < 1 ? () => reachedTarget : undefined,
+      enough: s.targetFraction < 1 ? () => sizes.reachedTarget() : undefined,
       signal: ctx.signal,
     }).finally(() => {
-      filling = false;
+      // The fill's end is when it stopped writing, not when the size watcher noticed (up to one interval later).
+      finishedAt = new Date();
+      return sizes.stop();
     });
-    const finishedAt = new Date();
-    await watchSize;
+    const { dbSizes, quotaBytes } = await sizes.stop();
     const alarms = await etcd.alarms().catch(() => []);
     const measurements: EtcdPressureMeasurements = {
       namespace: undo.namespace,
@@ -211,31 +201,6 @@ export const etcdPressure: Fault<Spec, Undo> = {
     await restartExited(undo.clusterDir, undo.components);
     // The namespace controller removes the (now empty) namespace later. Not awaited: a controller manager
     // held down by another fault must not make this revert fail.
-    await deleteNamespaceOnceWritable(ctx.kube, undo.namespace);
+    await deleteNamespaceOnceWritable(ctx.kube, undo.namespace, writableTimeoutMs, writeRetryIntervalMs);
   },
 };
-
-const isNotFound = (error: unknown) => (error as { code?: number }).code === 404;
-/** 409 on a namespace delete: it is already terminating (a repeated revert). */
-const isTerminating = (error: unknown) => (error as { code?: number }).code === 409;
-
-/**
- * Deleting the namespace is a write (it sets deletionTimestamp), so it fails until etcd takes writes again.
- * There is no event for "writable": retried at a named interval, within a bound.
- */
-async function deleteNamespaceOnceWritable(kube: Kube, namespace: string): Promise<void> {
-  const deadline = Date.now() + writableTimeoutMs;
-  for (;;) {
-    try {
-      await kube.core.deleteNamespace({ name: namespace });
-      return;
-    } catch (error) {
-      if (isNotFound(error) || isTerminating(error)) return;
-      if (Date.now() > deadline)
-        throw new InfrastructureError(
-          `etcd-pressure: the API still refuses writes ${writableTimeoutMs / 1000} s after the alarm was disarmed (delete namespace ${namespace}: ${apiErrorMessage(error)})`,
-        );
-    }
-    await new Promise((r) => setTimeout(r, writeRetryIntervalMs));
-  }
-}
