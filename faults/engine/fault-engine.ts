@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { ConfigError } from '../../src/errors.ts';
+import { ConfigError, ExitCode, GauntletError } from '../../src/errors.ts';
 import {
   type AnyFault,
   describeTarget,
@@ -72,7 +72,15 @@ export async function inject(
   } catch (error) {
     // A failed apply may have changed part of the cluster (etcd half filled): undo it now, not at the next
     // recover. If that revert fails too, the intent stays pending in the ledger for `gauntlet recover`.
-    await revertIntent(o.ctx, o.ledger.file, { id, fault: fault.kind, undo }).catch(() => undefined);
+    try {
+      await revertIntent(o.ctx, o.ledger.file, { id, fault: fault.kind, undo });
+    } catch (revertError) {
+      throw new GauntletError(
+        `${fault.kind} on ${describeTarget(target)}: apply failed (${(error as Error).message}) and the revert right after it failed too (${(revertError as Error).message}); it stays pending in ${o.ledger.file} for gauntlet recover`,
+        ExitCode.RevertFailed,
+        { cause: error },
+      );
+    }
     throw error;
   }
   crashPoint('after-apply');

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { access, mkdir, open, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { ExitCode, GauntletError } from '../../src/errors.ts';
 import { stateDir } from '../../src/paths.ts';
 
 /** One line of the write-ahead journal. Every change a fault makes is preceded by an 'intent' entry. */
@@ -85,19 +86,63 @@ async function writeDurably(file: string, text: string, flags: 'a' | 'w'): Promi
   }
 }
 
+/**
+ * A ledger that cannot be read whole: what it recorded may still be injected, so nothing may treat it as
+ * empty. Exit 4, like a failed revert; the pointer to it is kept for the next recover.
+ */
+export class LedgerUnreadableError extends GauntletError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(
+      `${message}; faults it recorded may still be injected: fix or inspect it, then run gauntlet recover again`,
+      ExitCode.RevertFailed,
+      options,
+    );
+  }
+}
+
+/**
+ * Every entry of a ledger. A missing file has none (a run that injected nothing may never write one; a pointer
+ * to a deleted file is reported by pendingLedgers). Only the last line may be torn, and only when the crash cut
+ * it before its newline (every entry is one write ending in one); any other bad line is an error naming it.
+ */
 export async function readLedger(file: string): Promise<LedgerEntry[]> {
-  const text = await readFile(file, 'utf8').catch(() => '');
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw new LedgerUnreadableError(`ledger ${file} cannot be read (${(error as Error).message})`, {
+      cause: error,
+    });
+  }
+  const lines = text.split('\n');
   const entries: LedgerEntry[] = [];
-  for (const line of text.split('\n')) {
+  for (const [n, line] of lines.entries()) {
     if (!line.trim()) continue;
-    try {
-      entries.push(ledgerEntrySchema.parse(JSON.parse(line)));
-    } catch {
-      // A line torn by a crash mid-write: the entry before it is whole, and its intent (if any) was synced first.
+    const parsed = ledgerEntrySchema.safeParse(parseJson(line));
+    if (parsed.success) {
+      entries.push(parsed.data);
+      continue;
     }
+    // The text after the last newline: a line whose write a crash cut short. The entry before it is whole, and
+    // its intent (if any) was synced before the change it announces.
+    if (n === lines.length - 1) continue;
+    const known = entries.filter((e) => e.type === 'intent').map((e) => `${e.fault} on ${e.target}`);
+    throw new LedgerUnreadableError(
+      `ledger ${file} line ${n + 1} is damaged (${parsed.error.issues[0]?.message ?? 'not an entry'}): ${line.slice(0, 120)}` +
+        ` (intents recorded before it: ${known.length > 0 ? known.join(', ') : 'none'})`,
+    );
   }
   return entries;
 }
+
+const parseJson = (line: string): unknown => {
+  try {
+    return JSON.parse(line);
+  } catch {
+    return undefined;
+  }
+};
 
 /** Intents with no 'reverted' entry: applied or maybe applied (a crash between intent and change). */
 export async function pendingIn(file: string): Promise<IntentEntry[]> {
