@@ -46,6 +46,8 @@ export interface Fault<Spec, Undo> {
   kind: string;
   summary: string;
   spec: z.ZodType<Spec>;
+  /** What capture returns, checked when the ledger hands it back: a revert never acts on undo data it cannot read. */
+  undo: z.ZodType<Undo>;
   /** Which target kind it acts on. */
   targets: FaultTarget['kind'];
   /** The exact actions, for --dry-run and the ledger. */

@@ -48,7 +48,7 @@ describe('config', () => {
       ...header,
       cluster: { local: { components: { 'kube-scheduler': { extraArgs: ['v=2'] } } } },
     });
-    expect(error.message).to.contain('cluster.local.components.kube-scheduler.extraArgs.0');
+    expect(error.message).to.contain('cluster.local.components.kube-scheduler.extraArgs[0]');
   });
 
   it('lets flags override the file, and a kubeconfig flag selects the existing provisioner', async () => {

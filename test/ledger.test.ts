@@ -2,6 +2,7 @@ import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
+import { recoverCluster } from '../faults/engine/fault-engine.ts';
 import {
   clusterKey,
   Ledger,
@@ -9,6 +10,7 @@ import {
   pendingLedgers,
   readLedger,
 } from '../faults/engine/ledger.ts';
+import type { FaultContext } from '../faults/fault.ts';
 import { ExitCode } from '../src/errors.ts';
 
 const intent = (id: string) => ({
@@ -80,6 +82,27 @@ describe('ledger: read back whole or refused', () => {
     expect((error as Error).message).to.include(`ledger ${ledger.file} cannot be read`);
     const pointers = await readdir(join(dir, 'state', 'ledgers', key));
     expect(pointers).to.deep.equal(['run-1.path']);
+  });
+
+  it('undo data that does not fit its fault is not reverted: recover names the field and the intent stays pending', async () => {
+    const key = clusterKey('ledger-test-3');
+    const ledger = await Ledger.open(join(dir, 'run'), key, 'run-1');
+    // zone-loss's undo needs clusterDir, zone and component; this one (edited by hand, say) lacks two.
+    await ledger.record(intent('a'));
+    // Never reached: the fault's revert would need the cluster, and the undo check comes first.
+    const ctx = {} as FaultContext;
+    const result = await recoverCluster(ctx, key);
+    expect(result.reverted).to.deep.equal([]);
+    expect(result.failed.map((f) => f.intent.id)).to.deep.equal(['a']);
+    expect(result.failed[0]?.error)
+      .to.include(`ledger ${ledger.file}: the undo data of zone-loss intent a does not fit the fault`)
+      .and.include('undo.clusterDir:')
+      .and.include('undo.component:')
+      .and.include('it was not reverted');
+    const entries = await readLedger(ledger.file);
+    expect(entries.map((e) => e.type)).to.deep.equal(['intent', 'revert-failed']);
+    const { ledgers } = await pendingLedgers(key);
+    expect(ledgers.map((l) => l.pending.map((i) => i.id))).to.deep.equal([['a']]);
   });
 
   it('a ledger with pending intents is listed; a clean one drops its pointer', async () => {

@@ -1,13 +1,15 @@
+import { z } from 'zod';
 import { type AwsClients, type AwsContext, clientsFor, isDryRunSuccess } from '../../src/aws/clients.ts';
 import { ConfigError } from '../../src/errors.ts';
 import type { FaultContext } from '../fault.ts';
 
 /** Where an AWS fault's undo says it acted, so revert builds its clients from the ledger alone. */
-export interface AwsWhere {
-  region: string;
+export const awsWhereSchema = z.object({
+  region: z.string().min(1),
   /** An emulator's endpoint, when the config named one (never a credential). */
-  endpoint?: string;
-}
+  endpoint: z.string().optional(),
+});
+export type AwsWhere = z.infer<typeof awsWhereSchema>;
 
 export function requireAws(ctx: FaultContext, kind: string): AwsContext {
   if (!ctx.aws)

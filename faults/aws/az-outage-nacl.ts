@@ -11,20 +11,21 @@ import { z } from 'zod';
 import { discoverCluster } from '../../src/aws/discovery.ts';
 import { ConfigError } from '../../src/errors.ts';
 import type { Fault } from '../fault.ts';
-import { type AwsWhere, clientsOf, dryRun, requireAws, whereOf } from './aws-fault-context.ts';
+import { awsWhereSchema, clientsOf, dryRun, requireAws, whereOf } from './aws-fault-context.ts';
 
 /** The tag naming the injection that created a deny-all NACL: revert finds the NACL by it, even after a crash. */
 export const injectionTag = 'gauntlet.dev/injection';
 export const runIdTag = 'gauntlet.dev/run-id';
 
-interface Undo extends AwsWhere {
-  vpcId: string;
-  zone: string;
+const undo = awsWhereSchema.extend({
+  vpcId: z.string().min(1),
+  zone: z.string().min(1),
   /** The value of injectionTag on the deny-all NACL (chosen before it exists, so it is journaled first). */
-  token: string;
+  token: z.string().min(1),
   /** Each cluster subnet of the zone and the NACL it was associated with before the fault. */
-  subnets: { subnetId: string; originalAclId: string }[];
-}
+  subnets: z.array(z.object({ subnetId: z.string().min(1), originalAclId: z.string().min(1) })),
+});
+type Undo = z.infer<typeof undo>;
 
 /** The NACL a subnet is associated with now, and that association's id (which changes on every replace). */
 async function currentAssociation(ec2: EC2Client, subnetId: string) {
@@ -68,6 +69,7 @@ function denyAclTags(undo: Undo, runId: string | undefined) {
  */
 export const azOutageNacl: Fault<Record<string, never>, Undo> = {
   kind: 'aws-az-outage-nacl',
+  undo,
   summary:
     "an AWS availability zone drops off the network: the cluster's subnets there get a deny-all network ACL",
   spec: z.strictObject({}),

@@ -3,23 +3,24 @@ import { z } from 'zod';
 import { discoverCluster } from '../../src/aws/discovery.ts';
 import { ConfigError } from '../../src/errors.ts';
 import type { Fault } from '../fault.ts';
-import { type AwsWhere, clientsOf, dryRun, requireAws, whereOf } from './aws-fault-context.ts';
+import { awsWhereSchema, clientsOf, dryRun, requireAws, whereOf } from './aws-fault-context.ts';
 import { startInstances, stopInstances } from './instance-power.ts';
 import {
-  type HeldGroup,
+  heldGroupSchema,
   heldGroups,
   replaceProcesses,
   resumeReplacement,
   suspendReplacement,
 } from './replace-processes.ts';
 
-interface Undo extends AwsWhere {
-  zone: string;
+const undo = awsWhereSchema.extend({
+  zone: z.string().min(1),
   /** The cluster's instances of the zone that were running: only these are stopped, and started again. */
-  instances: string[];
+  instances: z.array(z.string().min(1)),
   /** Each Auto Scaling group with an instance there, and which replace processes were suspended already. */
-  groups: HeldGroup[];
-}
+  groups: z.array(heldGroupSchema),
+});
+type Undo = z.infer<typeof undo>;
 
 /**
  * An availability zone loses power: every running instance of the cluster in the zone is stopped, control
@@ -29,6 +30,7 @@ interface Undo extends AwsWhere {
  */
 export const azOutagePower: Fault<Record<string, never>, Undo> = {
   kind: 'aws-az-outage-power',
+  undo,
   summary: "an AWS availability zone loses power: the cluster's instances there are stopped, not replaced",
   spec: z.strictObject({}),
   targets: 'zone',

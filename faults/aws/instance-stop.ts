@@ -2,22 +2,23 @@ import { StopInstancesCommand } from '@aws-sdk/client-ec2';
 import { z } from 'zod';
 import { ConfigError } from '../../src/errors.ts';
 import type { Fault } from '../fault.ts';
-import { type AwsWhere, clientsOf, dryRun, requireAws, whereOf } from './aws-fault-context.ts';
+import { awsWhereSchema, clientsOf, dryRun, requireAws, whereOf } from './aws-fault-context.ts';
 import { startInstances, stopInstances } from './instance-power.ts';
 import {
-  type HeldGroup,
+  heldGroupSchema,
   heldGroups,
   replaceProcesses,
   resumeReplacement,
   suspendReplacement,
 } from './replace-processes.ts';
 
-interface Undo extends AwsWhere {
-  instanceId: string;
-  node?: string;
+const undo = awsWhereSchema.extend({
+  instanceId: z.string().min(1),
+  node: z.string().optional(),
   /** The instance's Auto Scaling group, whose replace processes are suspended while it is stopped. */
-  groups: HeldGroup[];
-}
+  groups: z.array(heldGroupSchema),
+});
+type Undo = z.infer<typeof undo>;
 
 /**
  * A node (or control-plane instance) is powered off: EC2 StopInstances. Its Auto Scaling group's replace
@@ -27,6 +28,7 @@ interface Undo extends AwsWhere {
  */
 export const instanceStop: Fault<Record<string, never>, Undo> = {
   kind: 'aws-instance-stop',
+  undo,
   summary: 'an EC2 instance of the cluster (node or control plane) is stopped; revert starts it',
   spec: z.strictObject({}),
   targets: 'instance',

@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { discoverCluster } from '../../src/aws/discovery.ts';
 import { ConfigError, InfrastructureError } from '../../src/errors.ts';
 import type { Fault } from '../fault.ts';
-import { type AwsWhere, clientsOf, dryRun, requireAws, whereOf } from './aws-fault-context.ts';
+import { awsWhereSchema, clientsOf, dryRun, requireAws, whereOf } from './aws-fault-context.ts';
 
 const spec = z.strictObject({
   /**
@@ -19,14 +19,15 @@ const spec = z.strictObject({
   waitForReplacementSeconds: z.number().int().min(0).max(3600).default(900),
 });
 
-interface Undo extends AwsWhere {
-  instanceId: string;
-  role: string;
-  node?: string;
-  group?: string;
+const undo = awsWhereSchema.extend({
+  instanceId: z.string().min(1),
+  role: z.string(),
+  node: z.string().optional(),
+  group: z.string().optional(),
   /** The group's instances before: a replacement is one not among them. */
-  groupBefore: string[];
-}
+  groupBefore: z.array(z.string()),
+});
+type Undo = z.infer<typeof undo>;
 
 /** Named polling interval: Auto Scaling has no event to watch from outside the account. */
 const pollMs = 2000;
@@ -49,6 +50,7 @@ async function until<T>(what: string, check: () => Promise<T | undefined>, timeo
  */
 export const instanceTerminate: Fault<z.infer<typeof spec>, Undo> = {
   kind: 'aws-instance-terminate',
+  undo,
   summary: 'an EC2 instance of the cluster (control plane or node) is terminated; measures its replacement',
   spec,
   targets: 'instance',

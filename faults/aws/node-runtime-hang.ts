@@ -21,11 +21,8 @@ const spec = z.strictObject({
 });
 type Spec = z.infer<typeof spec>;
 
-interface Undo {
-  namespace: string;
-  pod: string;
-  node: string;
-}
+const undo = z.object({ namespace: z.string().min(1), pod: z.string().min(1), node: z.string().min(1) });
+type Undo = z.infer<typeof undo>;
 
 /**
  * The script the privileged pod runs (hostPID: it sees and signals the node's processes). It SIGSTOPs the
@@ -135,6 +132,7 @@ async function removeAccountIfUnused(kube: Kube, namespace: string, except: stri
  */
 export const nodeRuntimeHang: Fault<Spec, Undo> = {
   kind: 'node-runtime-hang',
+  undo,
   summary:
     'the container runtime of a real node is SIGSTOPped from a privileged pod, resumed on revert or after a bound',
   spec,

@@ -4,6 +4,7 @@ import {
   ResumeProcessesCommand,
   SuspendProcessesCommand,
 } from '@aws-sdk/client-auto-scaling';
+import { z } from 'zod';
 
 /**
  * The Auto Scaling processes that would replace a stopped instance: its failed EC2 health check marks it
@@ -13,10 +14,8 @@ import {
 export const replaceProcesses = ['HealthCheck', 'ReplaceUnhealthy', 'AZRebalance'];
 
 /** A group whose replace processes a fault suspends, and which of them were suspended already (left so). */
-export interface HeldGroup {
-  name: string;
-  suspendedBefore: string[];
-}
+export const heldGroupSchema = z.object({ name: z.string().min(1), suspendedBefore: z.array(z.string()) });
+export type HeldGroup = z.infer<typeof heldGroupSchema>;
 
 /** Captures, for the undo data, which replace processes each group has suspended already. */
 export async function heldGroups(autoscaling: AutoScalingClient, names: string[]): Promise<HeldGroup[]> {

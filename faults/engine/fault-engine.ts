@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { issueLines } from '../../src/config/format-issues.ts';
 import { ConfigError, ExitCode, GauntletError } from '../../src/errors.ts';
 import {
   type AnyFault,
@@ -11,7 +12,7 @@ import {
 } from '../fault.ts';
 import { faultByKind } from '../registry.ts';
 import { crashPoint } from './crash-point.ts';
-import { appendTo, type IntentEntry, type Ledger, pendingLedgers } from './ledger.ts';
+import { appendTo, type IntentEntry, type Ledger, LedgerUnreadableError, pendingLedgers } from './ledger.ts';
 import { startWatchdog } from './start-watchdog.ts';
 
 /** An applied fault on one target. revert() is idempotent and journaled. */
@@ -29,12 +30,7 @@ export interface Injection {
 export function parseSpec(fault: AnyFault, raw: unknown): unknown {
   const result = fault.spec.safeParse(raw ?? {});
   if (result.success) return result.data;
-  const issues = result.error.issues.map((i) => {
-    const path = i.path.map(String).join('.');
-    return i.code === 'unrecognized_keys'
-      ? `spec.${i.keys.join(', spec.')}: unknown field`
-      : `spec${path ? `.${path}` : ''}: ${i.message}`;
-  });
+  const issues = result.error.issues.flatMap((i) => issueLines(i, 'spec'));
   throw new ConfigError(`fault ${fault.kind}: invalid spec: ${issues.join('; ')}`);
 }
 
@@ -102,6 +98,19 @@ export async function inject(
   };
 }
 
+/**
+ * The undo data as the fault's schema reads it. A ledger edited by hand or written by another version could hand
+ * a revert fields it would misuse (a wrong zone, a missing instance id); such an intent is not reverted.
+ */
+function readUndo(fault: AnyFault, ledgerFile: string, intent: Pick<IntentEntry, 'id' | 'fault' | 'undo'>) {
+  const read = fault.undo.safeParse(intent.undo);
+  if (read.success) return read.data;
+  const fields = read.error.issues.flatMap((i) => issueLines(i, 'undo'));
+  throw new LedgerUnreadableError(
+    `ledger ${ledgerFile}: the undo data of ${intent.fault} intent ${intent.id} does not fit the fault (${fields.join('; ')}); it was not reverted`,
+  );
+}
+
 /** Reverts one journaled intent and records the outcome; idempotent, as every fault's revert is. */
 export async function revertIntent(
   ctx: FaultContext,
@@ -110,7 +119,8 @@ export async function revertIntent(
 ) {
   crashPoint('before-revert');
   try {
-    await faultByKind(intent.fault).revert(ctx, intent.undo);
+    const fault = faultByKind(intent.fault);
+    await fault.revert(ctx, readUndo(fault, ledgerFile, intent));
   } catch (error) {
     await appendTo(ledgerFile, {
       type: 'revert-failed',

@@ -3,10 +3,8 @@ import { startComponent, stopComponent } from '../../clusters/local/supervisor-c
 import { ConfigError } from '../../src/errors.ts';
 import type { Fault } from '../fault.ts';
 
-interface Undo {
-  clusterDir: string;
-  component: string;
-}
+const undo = z.object({ clusterDir: z.string().min(1), component: z.string().min(1) });
+type Undo = z.infer<typeof undo>;
 
 const spec = z.strictObject({
   /** Like a terminated instance that an autoscaling group replaces: the supervisor restarts it after this delay. */
@@ -21,6 +19,7 @@ const spec = z.strictObject({
  */
 export const controlPlaneKill: Fault<z.infer<typeof spec>, Undo> = {
   kind: 'control-plane-kill',
+  undo,
   summary:
     'SIGKILL a control-plane process (etcd member, apiserver, controller manager, scheduler); revert restarts it',
   spec,

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { restartExited } from '../../clusters/local/restart-exited.ts';
 import { ConfigError, InfrastructureError } from '../../src/errors.ts';
-import { type EtcdAccess, Etcdctl } from '../../src/etcd/etcdctl.ts';
+import { type EtcdAccess, Etcdctl, etcdAccessSchema } from '../../src/etcd/etcdctl.ts';
 import { reclaimSpace } from '../../src/etcd/reclaim-space.ts';
 import { resolveTool } from '../../src/tools/index.ts';
 import type { Fault } from '../fault.ts';
@@ -41,17 +41,18 @@ const spec = z.strictObject({
 type Spec = z.infer<typeof spec>;
 
 /** Everything revert needs, journaled before the first write: it works from this alone after a crash. */
-interface Undo {
-  clusterDir: string;
-  namespace: string;
+const undo = z.object({
+  clusterDir: z.string().min(1),
+  namespace: z.string().min(1),
   /** On the namespace and every filler object; revert deletes by the selector. */
-  labels: Record<string, string>;
-  labelSelector: string;
-  objectKind: Spec['objectKind'];
-  etcd: EtcdAccess;
+  labels: z.record(z.string(), z.string()),
+  labelSelector: z.string().min(1),
+  objectKind: z.enum(['configmap', 'secret']),
+  etcd: etcdAccessSchema,
   /** Components the supervisor should have running again once etcd takes writes. */
-  components: string[];
-}
+  components: z.array(z.string()),
+});
+type Undo = z.infer<typeof undo>;
 
 /** What the fill observed, for scenarios (and the run directory, through the engine). */
 export interface EtcdPressureMeasurements {
@@ -99,6 +100,7 @@ const fmtBytes = (n: number) =>
  */
 export const etcdPressure: Fault<Spec, Undo> = {
   kind: 'etcd-pressure',
+  undo,
   summary: 'fill etcd toward its quota until NOSPACE, timing API writes; revert compacts, defrags, disarms',
   spec,
   targets: 'cluster',

@@ -3,10 +3,8 @@ import { signalComponent } from '../../clusters/local/supervisor-client.ts';
 import { ConfigError } from '../../src/errors.ts';
 import type { Fault } from '../fault.ts';
 
-interface Undo {
-  clusterDir: string;
-  component: string;
-}
+const undo = z.object({ clusterDir: z.string().min(1), component: z.string().min(1) });
+type Undo = z.infer<typeof undo>;
 
 const spec = z
   .strictObject({
@@ -33,6 +31,7 @@ const loopKey = (undo: Undo) => `${undo.clusterDir}/${undo.component}`;
  */
 export const etcdSlowMember: Fault<Spec, Undo> = {
   kind: 'etcd-slow-member',
+  undo,
   summary: 'an etcd member freezes in pulses (SIGSTOP/SIGCONT), like a stalling disk; revert resumes it',
   spec,
   targets: 'component',

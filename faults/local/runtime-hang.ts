@@ -29,21 +29,23 @@ const spec = z.strictObject({
   symptom: z.enum(symptoms).default('pleg-unhealthy'),
 });
 
-interface MarkedPod {
-  namespace: string;
-  name: string;
-  uid: string;
+const markedPod = z.object({
+  namespace: z.string().min(1),
+  name: z.string().min(1),
+  uid: z.string(),
   /** The pod's marker before the fault: null, or "hung" when an earlier injection on this node holds it. */
-  previous: string | null;
-}
+  previous: z.string().nullable(),
+});
+type MarkedPod = z.infer<typeof markedPod>;
 
-interface Undo {
-  node: string;
+const undo = z.object({
+  node: z.string().min(1),
   /** The node's marker before the fault (null unless another runtime-hang on this node is still injected). */
-  previous: string | null;
+  previous: z.string().nullable(),
   /** Every unfinished pod on the node when the runtime hung: these are marked, and only these are unmarked. */
-  pods: MarkedPod[];
-}
+  pods: z.array(markedPod),
+});
+type Undo = z.infer<typeof undo>;
 
 const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 
@@ -105,6 +107,7 @@ const finished = (pod: V1Pod) => pod.status?.phase === 'Succeeded' || pod.status
  */
 export const runtimeHang: Fault<z.infer<typeof spec>, Undo> = {
   kind: 'runtime-hang',
+  undo,
   summary:
     'the container runtime of a node hangs: NotReady (PLEG not healthy) with its Lease renewed, pods stuck ContainerCreating/Terminating',
   spec,

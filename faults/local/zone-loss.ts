@@ -4,11 +4,12 @@ import { signalComponent } from '../../clusters/local/supervisor-client.ts';
 import { ConfigError } from '../../src/errors.ts';
 import type { Fault } from '../fault.ts';
 
-interface Undo {
-  clusterDir: string;
-  zone: string;
-  component: string;
-}
+const undo = z.object({
+  clusterDir: z.string().min(1),
+  zone: z.string().min(1),
+  component: z.string().min(1),
+});
+type Undo = z.infer<typeof undo>;
 
 /**
  * An availability zone goes dark: the zone's kwok (its kubelets) is frozen with SIGSTOP, so every node of the
@@ -19,6 +20,7 @@ interface Undo {
  */
 export const zoneLoss: Fault<Record<string, never>, Undo> = {
   kind: 'zone-loss',
+  undo,
   summary: "every node of a zone stops heartbeating and its pods freeze (the zone's kubelets are SIGSTOPped)",
   spec: z.strictObject({}),
   targets: 'zone',

@@ -1,13 +1,15 @@
 import { execa } from 'execa';
+import { z } from 'zod';
 import { InfrastructureError } from '../errors.ts';
 
 /** How to reach etcd as a client: every member's client URL and the TLS files of a client certificate. */
-export interface EtcdAccess {
-  endpoints: string[];
-  caFile: string;
-  certFile: string;
-  keyFile: string;
-}
+export const etcdAccessSchema = z.object({
+  endpoints: z.array(z.string().min(1)).min(1),
+  caFile: z.string().min(1),
+  certFile: z.string().min(1),
+  keyFile: z.string().min(1),
+});
+export type EtcdAccess = z.infer<typeof etcdAccessSchema>;
 
 /** One member's `endpoint status`; sizes are bytes of the backend file (dbSize) and of live data (dbSizeInUse). */
 export interface EndpointStatus {
