@@ -12,7 +12,8 @@ import { requireDestructiveAllowed } from '../../src/aws/guards.ts';
 import { ExitCode, GauntletError } from '../../src/errors.ts';
 import { type RunContext, runContext } from '../../src/model/run-context.ts';
 import { type FaultWindow, type MonitorOutcome, Timeline } from '../../src/model/timeline.ts';
-import { type K6Load, loadAlongside } from '../../src/observe/load/scenario-load.ts';
+import { parseApiDefinition } from '../../src/observe/load/load-definition.ts';
+import { type ApiLoad, startApiLoad } from '../../src/observe/load/scenario-load.ts';
 import { formatOutcome, ScenarioMonitors } from './scenario-monitors.ts';
 
 /**
@@ -117,13 +118,22 @@ export class Scenario {
   }
 
   /**
-   * Starts a k6 script (fixtures/k6/<script>.js, settings in env) against the cluster in the background;
-   * finish() waits for it. Summary: <run dir>/k6/<scenario>.summary.json; verdict and p99s: timeline marks.
-   * Inject after `await load.started`, so the load is on before the fault.
+   * Starts an open-model API load (a load definition: operations, rates, SLO bounds; defaults for what it leaves
+   * out) against the cluster in the background; finish() waits for it. SLO table:
+   * <run dir>/load/<scenario>.json, on the timeline and in the report. Inject after `await load.started`.
+   * A broken definition throws LoadDefinitionError (exit 3) here, before anything starts.
    */
-  load(script: string, env: Record<string, string> = {}): K6Load {
+  load(definition: unknown = {}): ApiLoad {
     const file = this.loads.length === 0 ? this.name : `${this.name}-${this.loads.length + 1}`;
-    const load = loadAlongside(this.run, this.timeline, file, script, env);
+    const load = startApiLoad({
+      cluster: this.run.cluster,
+      runId: this.run.runId,
+      runDir: this.run.outDir,
+      file,
+      definition: parseApiDefinition(definition, `scenario ${this.name}`),
+      timeline: this.timeline,
+      signal: this.run.signal,
+    });
     this.loads.push(load.result.catch(() => undefined)); // the caller sees the error through load.result
     return load;
   }
