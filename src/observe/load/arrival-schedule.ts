@@ -22,20 +22,21 @@ export async function runArrivals(
   const startedAt = performance.now();
   const next = active.map(() => 0);
   let sent = 0;
-  const dueOf = (k: number) => startedAt + (next[k]! * 1000) / active[k]!.perSecond;
+  // Offsets from the start, compared with the duration as offsets: startedAt + x - startedAt need not be x.
+  const offsetOf = (k: number) => (next[k]! * 1000) / active[k]!.perSecond;
   await new Promise<void>((resolve) => {
     const tick = () => {
       if (signal?.aborted) return resolve();
       const now = performance.now();
       let earliest = Number.POSITIVE_INFINITY;
       for (let k = 0; k < active.length; k++) {
-        for (let due = dueOf(k); due <= now && due - startedAt < durationMs; due = dueOf(k)) {
-          send(active[k]!.name, due);
+        for (let at = offsetOf(k); at < durationMs && startedAt + at <= now; at = offsetOf(k)) {
+          send(active[k]!.name, startedAt + at);
           next[k]!++;
           sent++;
         }
-        const due = dueOf(k);
-        if (due - startedAt < durationMs) earliest = Math.min(earliest, due);
+        const at = offsetOf(k);
+        if (at < durationMs) earliest = Math.min(earliest, startedAt + at);
       }
       if (earliest === Number.POSITIVE_INFINITY) return resolve();
       const wait = earliest - performance.now();
