@@ -204,9 +204,9 @@ describe('[Chaos][ControlPlane] control-plane termination', () => {
     expect(slo.client.longestOutageMs, `client outage vs prober downtime ${downtime} ms`).to.be.at.least(
       holdMs / 2,
     );
+    // Open model: the requests due while the API was down waited for it, so the slowest class's p99 shows the
+    // outage (measured here: create p99 12.9 s for a prober downtime of 10.3 s); 0.8 x leaves room for a loaded box.
     const worstP99 = Math.max(...slo.client.operations.map((o) => o.p99Ms));
-    expect(worstP99, `client p99 vs its own outage ${slo.client.longestOutageMs} ms`).to.be.at.least(
-      slo.client.longestOutageMs / 2,
-    );
+    expect(worstP99, `client p99 vs the prober's downtime ${downtime} ms`).to.be.at.least(0.8 * downtime);
   });
 });

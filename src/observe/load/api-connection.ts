@@ -1,4 +1,5 @@
 import { performance } from 'node:perf_hooks';
+import { createSecureContext } from 'node:tls';
 import { Agent, type Dispatcher } from 'undici';
 import type { KubeHttpCredentials } from './kube-credentials.ts';
 
@@ -44,7 +45,7 @@ export class ApiConnection {
     this.agent = new Agent({
       connections,
       keepAliveTimeout: 30_000,
-      connect: { ...credentials.tls, timeout: Math.min(timeoutMs, 10_000) },
+      connect: { ...tlsOptions(credentials), timeout: Math.min(timeoutMs, 10_000) },
     });
   }
 
@@ -67,8 +68,22 @@ export class ApiConnection {
     }
   }
 
-  /** Opens a watch and returns once its response headers arrived; the stream is read and closed at `closeAt`. */
+  /**
+   * Opens a watch and returns once its response headers arrived (re-opened after connection errors, as request()
+   * re-sends); the stream is read, then closed by the client after holdMs.
+   */
   async watch(path: string, deadline: number, holdMs: number): Promise<Answer> {
+    const sentAt = performance.now();
+    for (;;) {
+      const answer = await this.openWatch(path, deadline, holdMs);
+      if (answer.ok || !UNREACHABLE.has(answer.status) || performance.now() >= deadline)
+        return { ...answer, sentAt };
+      await this.untilReachable(deadline);
+      if (performance.now() >= deadline) return { ...answer, sentAt, endedAt: performance.now() };
+    }
+  }
+
+  private async openWatch(path: string, deadline: number, holdMs: number): Promise<Answer> {
     const controller = new AbortController();
     const sentAt = performance.now();
     try {
@@ -82,13 +97,12 @@ export class ApiConnection {
         bodyTimeout: 0,
       });
       const endedAt = performance.now();
-      const ok = res.statusCode === 200;
       const hold = setTimeout(() => controller.abort(), holdMs);
       void res.body
         .dump({ limit: Number.MAX_SAFE_INTEGER, signal: controller.signal })
         .catch(() => undefined)
         .finally(() => clearTimeout(hold));
-      return { status: String(res.statusCode), ok, sentAt, endedAt };
+      return { status: String(res.statusCode), ok: res.statusCode === 200, sentAt, endedAt };
     } catch (error) {
       return { status: errorCode(error), ok: false, sentAt, endedAt: performance.now() };
     }
@@ -154,6 +168,23 @@ export class ApiConnection {
     });
     return this.unreachable;
   }
+}
+
+/**
+ * One TLS context for every connection: building one parses the key and certificates, milliseconds of event
+ * loop each time, which would make the arrivals due just then late (many connections open at once after an outage).
+ */
+export function tlsOptions(c: KubeHttpCredentials) {
+  const { ca, cert, key, rejectUnauthorized } = c.tls;
+  if (!ca && !cert && !key) return { rejectUnauthorized };
+  return {
+    rejectUnauthorized,
+    secureContext: createSecureContext({
+      ...(ca ? { ca } : {}),
+      ...(cert ? { cert } : {}),
+      ...(key ? { key } : {}),
+    }),
+  };
 }
 
 function errorCode(error: unknown): string {

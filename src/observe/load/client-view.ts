@@ -40,7 +40,10 @@ export interface ClientFigures {
   objective: number;
   /** Allowed bad requests (1 - objective) x requests, and how many there were. */
   errorBudget: { allowed: number; spent: number };
-  /** The longest span (ms) from a failed request's due time to the next success's end: the client's outage. */
+  /**
+   * The longest span (ms) from a bad request's due time (failed, or slower than its bound) to the end of the next
+   * good one: the client's outage.
+   */
   longestOutageMs: number;
   sendLagP99Ms: number;
   operations: OperationFigures[];
@@ -104,9 +107,9 @@ export class ClientView {
       f.failed++;
       if (Object.keys(f.errors).length < 8 || f.errors[o.status] !== undefined)
         f.errors[o.status] = (f.errors[o.status] ?? 0) + 1;
-      this.failedSince = Math.min(this.failedSince ?? o.dueAt, o.dueAt);
-    } else {
-      if (latencyMs > f.boundMs) f.slow++;
+    } else if (latencyMs > f.boundMs) f.slow++;
+    if (!o.ok || latencyMs > f.boundMs) this.failedSince = Math.min(this.failedSince ?? o.dueAt, o.dueAt);
+    else {
       if (this.failedSince !== undefined) {
         this.longestOutage = Math.max(this.longestOutage, o.endedAt - this.failedSince);
         this.failedSince = undefined;

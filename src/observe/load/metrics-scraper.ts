@@ -1,4 +1,5 @@
 import { Agent } from 'undici';
+import { tlsOptions } from './api-connection.ts';
 import type { KubeHttpCredentials } from './kube-credentials.ts';
 import { parseSliStream, type SliBuckets } from './sli-metrics-parser.ts';
 
@@ -22,7 +23,7 @@ export class MetricsScraper {
     servers: string[],
     private readonly credentials: KubeHttpCredentials,
   ) {
-    this.agent = new Agent({ connections: 1, connect: { ...credentials.tls, timeout: 5000 } });
+    this.agent = new Agent({ connections: 1, connect: { ...tlsOptions(credentials), timeout: 5000 } });
     this.results = servers.map((server) => ({ server, scrapes: [], failed: 0 }));
   }
 

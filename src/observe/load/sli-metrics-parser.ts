@@ -52,11 +52,16 @@ export function addSliLine(into: SliBuckets, line: string): void {
   entry.buckets.set(le, (entry.buckets.get(le) ?? 0) + value);
 }
 
-/** Reads an exposition from chunks (a response body, a file stream), line by line, keeping only SLI buckets. */
+/**
+ * Reads an exposition from chunks (a response body, a file stream), line by line, keeping only SLI buckets.
+ * Buffered chunks come through microtasks only, so it yields to the event loop after each one: a load's timers
+ * must not wait for the whole body (hundreds of ms for several MB).
+ */
 export async function parseSliStream(chunks: AsyncIterable<Buffer | string>): Promise<SliBuckets> {
   const into: SliBuckets = new Map();
   let rest = '';
   for await (const chunk of chunks) {
+    await new Promise((resolve) => setImmediate(resolve));
     const text = rest + (typeof chunk === 'string' ? chunk : chunk.toString('utf8'));
     const lines = text.split('\n');
     rest = lines.pop() ?? '';
