@@ -9,7 +9,7 @@
  * reports is >= 99% of the one asked for (vegeta reports no send lag).
  */
 import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { execa } from 'execa';
@@ -30,7 +30,7 @@ async function trivialServer() {
       '-e',
       "require('http').createServer((q,s)=>s.end('ok')).listen(0,'127.0.0.1',function(){console.log(this.address().port)})",
     ],
-    { buffer: false },
+    { buffer: false, reject: false },
   );
   const port = await new Promise<string>((resolve) =>
     child.stdout!.once('data', (d) => resolve(String(d).trim())),
@@ -56,6 +56,8 @@ async function generatorAt(url: string, perSecond: number) {
     0.99,
   );
   const inFlight = new Set<Promise<void>>();
+  // Connections opened (and undici's parser compiled) before the clock starts, as runApiLoad does.
+  await Promise.all(Array.from({ length: 64 }, () => api.request('GET', '/', performance.now() + 10_000)));
   const cpu = process.cpuUsage();
   const wall = performance.now();
   await runArrivals([{ name: 'get', perSecond }], seconds * 1000, (_, dueAt) => {
@@ -162,6 +164,7 @@ async function apiSlo(ha: boolean) {
   }
 }
 
+const loadBefore = Number(loadavg()[0]!.toFixed(2));
 const server = await trivialServer();
 const vegeta = (await resolveTool('vegeta')).path;
 const generator = [];
@@ -177,12 +180,15 @@ try {
 } finally {
   server.stop();
 }
+const loadAfter = Number(loadavg()[0]!.toFixed(2));
 const best = (runs: { perSecond: number; keptSchedule: boolean }[]) =>
   Math.max(0, ...runs.filter((r) => r.keptSchedule).map((r) => r.perSecond));
 const skipClusters = process.env.BENCH_LOAD_NO_CLUSTERS === '1';
 const result = {
   date: new Date().toISOString(),
   cores: cpus().length,
+  /** The machine is shared: its 1-minute load average before and after the capacity runs. */
+  loadAverage: { before: loadBefore, after: loadAfter },
   capacity: {
     secondsPerRate: seconds,
     generatorHighestRate: best(generator),
