@@ -20,6 +20,7 @@ import { ClientView } from '../src/observe/load/client-view.ts';
 import { resolveTool } from '../src/tools/index.ts';
 
 const cli = join(import.meta.dirname, '..', 'bin', 'gauntlet.js');
+const resultsFile = join(import.meta.dirname, 'results', 'load.json');
 const seconds = 5;
 const rates = [250, 500, 1000, 2000, 4000, 8000];
 
@@ -56,6 +57,8 @@ async function generatorAt(url: string, perSecond: number) {
     0.99,
   );
   const inFlight = new Set<Promise<void>>();
+  let firstSent = Number.POSITIVE_INFINITY;
+  let lastSent = 0;
   // Connections opened (and undici's parser compiled) before the clock starts, as runApiLoad does.
   await Promise.all(Array.from({ length: 64 }, () => api.request('GET', '/', performance.now() + 10_000)));
   const cpu = process.cpuUsage();
@@ -63,7 +66,9 @@ async function generatorAt(url: string, perSecond: number) {
   await runArrivals([{ name: 'get', perSecond }], seconds * 1000, (_, dueAt) => {
     const p = api
       .request('GET', '/', dueAt + 10_000)
-      .then((a) =>
+      .then((a) => {
+        firstSent = Math.min(firstSent, a.sentAt);
+        lastSent = Math.max(lastSent, a.sentAt);
         view.record({
           op: 'get',
           sloClass: 'resource-read',
@@ -72,8 +77,8 @@ async function generatorAt(url: string, perSecond: number) {
           endedAt: a.endedAt,
           ok: a.ok,
           status: a.status,
-        }),
-      )
+        });
+      })
       .finally(() => inFlight.delete(p));
     inFlight.add(p);
   });
@@ -90,6 +95,8 @@ async function generatorAt(url: string, perSecond: number) {
     sendLagP99Ms: f.sendLagP99Ms,
     latencyP99Ms: op.p99Ms,
     cpuCores: Number(((used.user + used.system) / 1000 / wallMs).toFixed(3)),
+    /** Measured as vegeta measures its own: requests over the span from the first send to the last. */
+    achievedRate: Number(((f.requests - 1) / ((lastSent - firstSent) / 1000)).toFixed(1)),
     keptSchedule: f.sendLagP99Ms <= 5 && op.failed === 0,
   };
 }
@@ -191,7 +198,12 @@ const result = {
   loadAverage: { before: loadBefore, after: loadAfter },
   capacity: {
     secondsPerRate: seconds,
+    /** The issue's criterion: send lag p99 <= 5 ms. */
     generatorHighestRate: best(generator),
+    /** vegeta's criterion, applied to both: the rate achieved >= 99% of the one asked for, no failure. */
+    generatorHighestRateByAchievedRate: best(
+      generator.map((g) => ({ ...g, keptSchedule: g.achievedRate >= 0.99 * g.perSecond && g.failed === 0 })),
+    ),
     vegetaHighestRate: best(vegetaRuns),
     generator,
     vegeta: vegetaRuns,
@@ -200,5 +212,5 @@ const result = {
     ? 'not measured (BENCH_LOAD_NO_CLUSTERS=1)'
     : { single: await apiSlo(false), ha: await apiSlo(true) },
 };
-await writeFile(join(import.meta.dirname, 'results', 'load.json'), `${JSON.stringify(result, null, 2)}\n`);
+await writeFile(resultsFile, `${JSON.stringify(result, null, 2)}\n`);
 process.stdout.write(`${JSON.stringify(result.capacity, null, 2)}\n`);
