@@ -58,11 +58,18 @@ describe('gauntlet load service (vegeta) against a local HTTP server', () => {
     expect(r.codes).to.deep.equal({ '200': 100 });
     expect(r.seconds.reduce((n, s) => n + s.requests, 0)).to.equal(100);
     expect(r.seconds.length).to.be.within(2, 3);
+    const timeline = (r as VegetaResult & { timeline: { ok: boolean }[] }).timeline;
+    expect(timeline.map((s) => s.ok)).to.deep.equal(r.seconds.map(() => true));
   });
 
   it('fails when the success ratio is missed (exit 1, naming the ratio and the codes)', async () => {
     const run = await attack('/flaky');
     expect(run.exitCode, run.stdout).to.equal(ExitCode.CheckFailed);
+    const timeline = ((await lastResult()) as VegetaResult & { timeline: { ok: boolean }[] }).timeline;
+    expect(
+      timeline.some((s) => !s.ok),
+      'a second with failures is marked on the timeline',
+    ).to.equal(true);
     expect(run.stdout).to.match(
       /^FAILED service success ratio 50\.00% < 99\.00% \(50 of 100 failed: \{"200":50,"500":50\}\)$/m,
     );

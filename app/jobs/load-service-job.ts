@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import { ConfigError, ExitCode } from '../../src/errors.ts';
 import { progress } from '../../src/log.ts';
 import { newRunId } from '../../src/model/run-id.ts';
-import { runVegeta } from '../../src/observe/load/vegeta.ts';
+import { runVegeta, vegetaSamples } from '../../src/observe/load/vegeta.ts';
 
 /** What `gauntlet load service` is asked to do; commander hands the numbers over as strings. */
 export interface LoadServiceOptions {
@@ -37,7 +37,11 @@ export async function loadServiceJob(flags: LoadServiceOptions): Promise<void> {
     maxP99Ms: number('--p99', flags.p99),
     resultsFile: join(dir, 'service.vegeta.bin'),
   });
-  await writeFile(join(dir, 'service.json'), `${JSON.stringify(result, null, 2)}\n`);
+  // The per-second buckets also as timeline samples, the shape a scenario timeline's probe series has.
+  await writeFile(
+    join(dir, 'service.json'),
+    `${JSON.stringify({ ...result, timeline: vegetaSamples(result) }, null, 2)}\n`,
+  );
   process.stdout.write(
     `verdict: ${result.verdict}; ${result.requests} requests, success ${(result.successRatio * 100).toFixed(2)}%, ` +
       `p50 ${result.p50Ms.toFixed(1)} ms, p99 ${result.p99Ms.toFixed(1)} ms, max ${result.maxMs.toFixed(1)} ms\n`,

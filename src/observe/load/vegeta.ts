@@ -4,6 +4,7 @@ import { createInterface } from 'node:readline';
 import { execa } from 'execa';
 import { build } from 'hdr-histogram-js';
 import { InfrastructureError } from '../../errors.ts';
+import type { ProbeSample } from '../../model/timeline.ts';
 import { resolveTool } from '../../tools/index.ts';
 
 export interface VegetaAttack {
@@ -125,4 +126,17 @@ export async function runVegeta(a: VegetaAttack): Promise<VegetaResult> {
     startedAt,
     finishedAt: Date.now(),
   };
+}
+
+/**
+ * The per-second buckets as timeline samples (one per second: ok when every request of that second succeeded,
+ * latency its p99), so a scenario's chart shows when traffic was lost.
+ */
+export function vegetaSamples(r: Pick<VegetaResult, 'seconds'>): ProbeSample[] {
+  return r.seconds.map((s) => ({
+    at: s.at,
+    latencyMs: Math.round(s.p99Ms),
+    ok: s.ok === s.requests,
+    ...(s.ok === s.requests ? {} : { error: `${s.requests - s.ok} of ${s.requests} failed` }),
+  }));
 }
