@@ -1,6 +1,6 @@
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { KubeConfig } from '@kubernetes/client-node';
+import { CoreV1Api, KubeConfig, RbacAuthorizationV1Api } from '@kubernetes/client-node';
 import { expect } from 'chai';
 import { ExitCode } from '../src/errors.ts';
 import type { ApiLoadResult } from '../src/observe/load/api-load.ts';
@@ -43,6 +43,7 @@ for (const ha of [false, true]) {
     let state: string;
     let out: string;
     let secrets: string[];
+    let kubeconfig: string;
     const env = () => ({ GAUNTLET_STATE_DIR: state });
     const load = (...args: string[]): Promise<CliResult> =>
       gauntlet(['load', 'api', '--cluster', name, '--out', out, ...args], env());
@@ -55,7 +56,7 @@ for (const ha of [false, true]) {
         env(),
       );
       expect(up.exitCode, up.stderr).to.equal(0);
-      const kubeconfig = (await gauntlet(['cluster', 'kubeconfig', '--name', name], env())).stdout.trim();
+      kubeconfig = (await gauntlet(['cluster', 'kubeconfig', '--name', name], env())).stdout.trim();
       secrets = await secretsOf(kubeconfig);
     });
 
@@ -113,6 +114,54 @@ for (const ha of [false, true]) {
       );
       expect((await tableOf(out)).verdict).to.equal('slo-failed');
       expectNoSecrets(secrets, run.stdout, run.stderr);
+    });
+
+    it('a bearer-token kubeconfig (a ServiceAccount token) works through --kubeconfig, and the token shows nowhere', async () => {
+      const admin = new KubeConfig();
+      admin.loadFromFile(kubeconfig);
+      const core = admin.makeApiClient(CoreV1Api);
+      const rbac = admin.makeApiClient(RbacAuthorizationV1Api);
+      const sa = `load-token-${process.pid}`;
+      await core.createNamespacedServiceAccount({ namespace: 'default', body: { metadata: { name: sa } } });
+      await rbac.createClusterRoleBinding({
+        body: {
+          metadata: { name: sa },
+          roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'cluster-admin' },
+          subjects: [{ kind: 'ServiceAccount', name: sa, namespace: 'default' }],
+        },
+      });
+      const token = (
+        await core.createNamespacedServiceAccountToken({
+          name: sa,
+          namespace: 'default',
+          body: { spec: { audiences: [] } },
+        })
+      ).status!.token;
+      const cluster = admin.getCurrentCluster()!;
+      const file = join(out, 'token.kubeconfig');
+      await writeFile(
+        file,
+        JSON.stringify({
+          apiVersion: 'v1',
+          kind: 'Config',
+          clusters: [
+            { name: 'c', cluster: { server: cluster.server, 'certificate-authority': cluster.caFile } },
+          ],
+          users: [{ name: 'u', user: { token } }],
+          contexts: [{ name: 'x', context: { cluster: 'c', user: 'u' } }],
+          'current-context': 'x',
+        }),
+        { mode: 0o600 },
+      );
+      const run = await gauntlet(
+        ['load', 'api', '--kubeconfig', file, '--out', out, '--set', 'durationSeconds=3'],
+        env(),
+      );
+      expect(run.exitCode, `${run.stdout}\n${run.stderr}`).to.equal(ExitCode.Passed);
+      const table = await tableOf(out);
+      expect(table.client.availability).to.equal(1);
+      expect(table.scrapes).to.deep.equal([{ server: cluster.server, read: 2, missed: 0 }]);
+      expectNoSecrets([token, ...secrets], run.stdout, run.stderr, JSON.stringify(table));
     });
 
     it('a broken load definition exits 3 naming the field, before any load', async () => {
