@@ -3,7 +3,7 @@ import { InfrastructureError } from '../../errors.ts';
 import { ApiConnection } from './api-connection.ts';
 import { type OperationContext, type OperationName, runOperation } from './api-operations.ts';
 import { runArrivals } from './arrival-schedule.ts';
-import { ClientView, type RequestOutcome } from './client-view.ts';
+import { ClientView, type RequestOutcome, type SloClass } from './client-view.ts';
 import type { KubeHttpCredentials } from './kube-credentials.ts';
 import type { ApiLoadDefinition } from './load-definition.ts';
 import { MetricsScraper } from './metrics-scraper.ts';
@@ -35,6 +35,17 @@ export interface ApiLoadResult extends SloTable {
   definition: ApiLoadDefinition;
 }
 
+/** Each client SLO class's bound in ms, from the definition's seconds. */
+export function classBoundsMs(def: ApiLoadDefinition): Record<SloClass, number> {
+  return {
+    mutating: def.slo.mutatingSeconds * 1000,
+    'resource-read': def.slo.resourceReadSeconds * 1000,
+    'namespace-read': def.slo.namespaceReadSeconds * 1000,
+    'cluster-read': def.slo.clusterReadSeconds * 1000,
+    'watch-open': def.slo.watchOpenSeconds * 1000,
+  };
+}
+
 /**
  * An open-model load on the Kubernetes API: the definition's operations at their arrival rates in a scratch
  * namespace, every apiserver's /metrics read before, every scrapeIntervalSeconds during, and after, then the
@@ -54,18 +65,7 @@ export async function runApiLoad(
     .toLowerCase()
     .replace(/[^a-z0-9]/g, '')}-${process.pid}`;
   const startedAt = Date.now();
-  const ms = (s: number) => s * 1000;
-  const view = new ClientView(
-    {
-      mutating: ms(def.slo.mutatingSeconds),
-      'resource-read': ms(def.slo.resourceReadSeconds),
-      'namespace-read': ms(def.slo.namespaceReadSeconds),
-      'cluster-read': ms(def.slo.clusterReadSeconds),
-      'watch-open': ms(def.slo.watchOpenSeconds),
-    },
-    def.slo.objective,
-    hooks.onOutcome,
-  );
+  const view = new ClientView(classBoundsMs(def), def.slo.objective, hooks.onOutcome);
   let scraping: NodeJS.Timeout | undefined;
   try {
     const created = await api.request('POST', '/api/v1/namespaces', performance.now() + timeoutMs, {

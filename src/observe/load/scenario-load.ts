@@ -4,7 +4,7 @@ import { performance } from 'node:perf_hooks';
 import type { ProvisionedCluster } from '../../model/cluster.ts';
 import { emitProgress } from '../../model/events.ts';
 import type { Timeline } from '../../model/timeline.ts';
-import { type ApiLoadResult, runApiLoad } from './api-load.ts';
+import { type ApiLoadResult, classBoundsMs, runApiLoad } from './api-load.ts';
 import { kubeHttpCredentials } from './kube-credentials.ts';
 import type { ApiLoadDefinition } from './load-definition.ts';
 import { formatSloTable } from './slo-table.ts';
@@ -44,6 +44,7 @@ export function startApiLoad(o: {
 }): ApiLoad {
   const scenario = o.scenario ?? o.timeline?.scenario ?? o.file;
   const series = o.timeline?.probeSeries('load');
+  const boundsMs = classBoundsMs(o.definition);
   let onStarted: () => void = () => undefined;
   const started = new Promise<void>((resolve) => {
     onStarted = resolve;
@@ -65,13 +66,17 @@ export function startApiLoad(o: {
         },
         ...(series
           ? {
-              onOutcome: (x) =>
+              // A sample is good as the client view counts it: answered, and within its class bound.
+              onOutcome: (x) => {
+                const latencyMs = x.endedAt - x.dueAt;
+                const slow = x.ok && latencyMs > boundsMs[x.sloClass];
                 series.push({
                   at: Math.round(performance.timeOrigin + x.dueAt),
-                  latencyMs: Math.round(x.endedAt - x.dueAt),
-                  ok: x.ok,
-                  ...(x.ok ? {} : { error: `${x.op} ${x.status}` }),
-                }),
+                  latencyMs: Math.round(latencyMs),
+                  ok: x.ok && !slow,
+                  ...(x.ok && !slow ? {} : { error: `${x.op} ${slow ? 'slower than its bound' : x.status}` }),
+                });
+              },
             }
           : {}),
       },
