@@ -17,8 +17,8 @@ const maxLogLines = 2_000;
 /**
  * Attaches what explains one chaos scenario to its Allure test (the test or after() hook that calls it) and
  * writes the chart beside the timeline: the timeline chart (SVG, also <run dir>/timelines/<scenario>.svg), the
- * timeline JSON, the Kubernetes events and component log lines of the fault window, and the k6 summary when one
- * was written. Never throws: a report artifact must not change a scenario's verdict.
+ * timeline JSON, the Kubernetes events and component log lines of the fault window, and the load's SLO table
+ * (server SLI and client view, text and JSON) when the scenario ran one. Never throws: a report artifact must not change a scenario's verdict.
  */
 export async function attachScenarioArtifacts(scenario: { name: string; run: RunContext }): Promise<void> {
   const { outDir } = scenario.run;
@@ -37,10 +37,12 @@ export async function attachScenarioArtifacts(scenario: { name: string; run: Run
     );
     for (const [component, text] of await componentLogs(scenario.run, window))
       await attachment(`log: ${component} (fault window)`, text, 'text/plain');
-    const k6 = await readFile(join(outDir, 'k6', `${scenario.name}.summary.json`), 'utf8').catch(
+    for (const [load, lines] of Object.entries(timeline.sloTables ?? {}))
+      await attachment(`SLO table: ${load}`, `${lines.join('\n')}\n`, 'text/plain');
+    const table = await readFile(join(outDir, 'load', `${scenario.name}.json`), 'utf8').catch(
       () => undefined,
     );
-    if (k6 !== undefined) await attachment(`k6 summary: ${scenario.name}`, k6, 'application/json');
+    if (table !== undefined) await attachment(`SLO table: ${scenario.name}.json`, table, 'application/json');
   } catch (error) {
     process.stderr.write(`gauntlet: report artifacts of ${scenario.name}: ${(error as Error).message}\n`);
   }

@@ -36,8 +36,17 @@ export interface ScenarioFigures {
     string,
     { samples: number; availability: number; longestOutageMs: number; p99LatencyMs?: number }
   >;
-  /** Headline figures of the scenario's k6 summary (<run dir>/k6/<scenario>.summary.json), when there is one. */
-  k6?: Record<string, Record<string, number>>;
+  /** The scenario's load SLO table (<run dir>/load/<scenario>.json: server SLI and client view), when it ran one. */
+  load?: LoadFigures;
+}
+
+/** The SLO table of a load as summary.json carries it. */
+export interface LoadFigures {
+  verdict: string;
+  failures: string[];
+  server: unknown[];
+  client: unknown;
+  scrapes?: unknown[];
 }
 
 const iso = (t: number) => new Date(t).toISOString();
@@ -59,7 +68,7 @@ function probeSignal(name: string, samples: ProbeSample[]) {
   return { name, failedAt: firstFailed.at, ...(back ? { recoveredAt: back.at + back.latencyMs } : {}) };
 }
 
-export function scenarioFigures(t: TimelineData, k6Summary?: unknown): ScenarioFigures {
+export function scenarioFigures(t: TimelineData, sloTable?: unknown): ScenarioFigures {
   const signals: { name: string; failedAt: number; recoveredAt?: number }[] = [];
   for (const [check, all] of monitorIntervals(t)) {
     // A monitor is "not yet" healthy while its fixtures come up: only a break after it first held counts.
@@ -136,23 +145,20 @@ export function scenarioFigures(t: TimelineData, k6Summary?: unknown): ScenarioF
       }),
     ),
     ...(t.monitorOutcomes ? { monitors: t.monitorOutcomes } : {}),
-    ...(k6Summary ? { k6: k6Headlines(k6Summary) } : {}),
+    ...(sloTable ? { load: loadFigures(sloTable) } : {}),
   };
 }
 
-/** k6 writes either --summary-export's flat metrics or handleSummary's {values}; both reduce to numbers per metric. */
-export function k6Headlines(summary: unknown): Record<string, Record<string, number>> {
-  const metrics = (summary as { metrics?: Record<string, Record<string, unknown>> }).metrics ?? {};
-  const wanted = ['http_req_duration', 'http_req_failed', 'http_reqs', 'checks', 'iterations'];
-  const out: Record<string, Record<string, number>> = {};
-  for (const name of wanted) {
-    const metric = metrics[name];
-    if (!metric) continue;
-    const values = (metric.values ?? metric) as Record<string, unknown>;
-    const numbers = Object.entries(values).filter((e): e is [string, number] => typeof e[1] === 'number');
-    if (numbers.length) out[name] = Object.fromEntries(numbers);
-  }
-  return out;
+/** The SLO table's verdict, misses, server SLI rows and client view; the load's definition and clock stay out. */
+export function loadFigures(table: unknown): LoadFigures {
+  const t = table as Partial<LoadFigures>;
+  return {
+    verdict: String(t.verdict ?? 'unknown'),
+    failures: Array.isArray(t.failures) ? t.failures.map(String) : [],
+    server: Array.isArray(t.server) ? t.server : [],
+    client: t.client ?? null,
+    ...(Array.isArray(t.scrapes) ? { scrapes: t.scrapes } : {}),
+  };
 }
 
 /** The figures of every scenario timeline in a run directory, by scenario name. */
@@ -162,11 +168,11 @@ export async function runScenarioFigures(runDir: string): Promise<ScenarioFigure
   const figures: ScenarioFigures[] = [];
   for (const file of files) {
     const t = JSON.parse(await readFile(join(dir, file), 'utf8')) as TimelineData;
-    const k6 = await readFile(join(runDir, 'k6', `${t.scenario}.summary.json`), 'utf8').then(
+    const table = await readFile(join(runDir, 'load', `${t.scenario}.json`), 'utf8').then(
       (s) => JSON.parse(s) as unknown,
       () => undefined,
     );
-    figures.push(scenarioFigures(t, k6));
+    figures.push(scenarioFigures(t, table));
   }
   return figures;
 }

@@ -14,7 +14,7 @@ export interface RunSummary {
   cluster?: { name: string; provisioner: string; versions?: Record<string, string> };
   /** Versions of the cluster's components and of the harness's tools. */
   versions: RunVersions;
-  /** Per chaos scenario: fault windows, recovery times, prober SLO figures, k6 figures (from its timeline). */
+  /** Per chaos scenario: fault windows, recovery times, prober SLO figures, the load's SLO table (server SLI and client view). */
   scenarios: ScenarioFigures[];
 }
 

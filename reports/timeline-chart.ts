@@ -16,6 +16,8 @@ export interface TimelineData {
   probes: Record<string, ProbeSample[]>;
   marks: TimelineMark[];
   monitorOutcomes?: MonitorOutcome[];
+  /** Each load's SLO table as text lines (server SLI and client view), by load name. */
+  sloTables?: Record<string, string[]>;
 }
 
 /** Geometry, exported so tests can compute where an element must be. */
@@ -28,6 +30,7 @@ export const chart = {
   laneGap: 6,
   probeHeight: 90,
   axisHeight: 30,
+  sloLineHeight: 13,
 };
 
 const esc = (s: string) =>
@@ -77,7 +80,12 @@ export function renderTimelineSvg(t: TimelineData): string {
   const lanesTop = chart.top;
   const probesTop = lanesTop + lanes.size * (chart.laneHeight + chart.laneGap);
   const axisTop = probesTop + probeNames.length * (chart.probeHeight + chart.laneGap);
-  const height = axisTop + chart.axisHeight;
+  const sloLines = Object.entries(t.sloTables ?? {}).flatMap(([load, lines]) => [
+    `SLO table: ${load}`,
+    ...lines,
+  ]);
+  const sloTop = axisTop + chart.axisHeight;
+  const height = sloTop + sloLines.length * chart.sloLineHeight + (sloLines.length ? 6 : 0);
   const right = chart.width - chart.rightPad;
   const body: string[] = [];
 
@@ -148,6 +156,14 @@ export function renderTimelineSvg(t: TimelineData): string {
       `<text class="tick" x="${x}" y="${axisTop + 16}" font-size="10" text-anchor="middle">${s} s</text>`,
     );
   }
+
+  // The SLO table under the axis, so the chart alone says whether the load's SLOs held.
+  sloLines.forEach((line, i) => {
+    const failed = line.startsWith('FAILED') || line === 'verdict: slo-failed';
+    body.push(
+      `<text class="slo-line" x="6" y="${sloTop + (i + 1) * chart.sloLineHeight}" font-size="10" font-family="monospace" fill="${failed ? '#e63946' : '#333'}" xml:space="preserve">${esc(line)}</text>`,
+    );
+  });
 
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${chart.width}" height="${height}" viewBox="0 0 ${chart.width} ${height}" font-family="sans-serif">`,

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what gauntlet needs on a fresh clone: npm dependencies (when missing or stale) and the pinned
-# binaries (etcd, Kubernetes control plane, kwok, CoreDNS, k6), which are cached outside the clone and built
+# binaries (etcd, Kubernetes control plane, kwok, CoreDNS, vegeta), which are cached outside the clone and built
 # from Go modules only the first time (tens of minutes on 2 cores; progress is shown).
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -91,7 +91,9 @@ describe('ci/ templates call only real gauntlet commands and options', () => {
 
   it('the check rejects what the CLI does not have (so a template cannot drift silently)', async () => {
     expect(await check(['run', '--suite', 'smoke', '--kubeconfig', '$K'])).to.equal('ok');
-    expect(await check(['load', 'api-slo', '--cluster', 'x', '-e', 'A=1', '-e', 'B=2'])).to.equal('ok');
+    expect(await check(['load', 'api', '--cluster', 'x', '--set', 'a=1', '--set', 'b=2'])).to.equal('ok');
+    expect(await check(['load', 'service', '--url', 'http://x', '--rate', '5'])).to.equal('ok');
+    expect(await check(['load', 'api-slo'])).to.match(/unknown command 'api-slo'/);
     expect(await check(['run', '--no-such-flag'])).to.match(/unknown option '--no-such-flag'/);
     expect(await check(['frobnicate'])).to.match(/unknown command 'frobnicate'/);
     expect(await check(['cluster', 'explode'])).to.match(/unknown command 'explode'/);
@@ -105,11 +107,11 @@ describe('ci/ templates call only real gauntlet commands and options', () => {
     expect(
       gauntletInvocations(
         'set -e\nnpx --no-install gauntlet run --suite smoke \\\n  conformance --out "$OUT dir" 2> err.log && echo done\n' +
-          'node bin/gauntlet.js tools install k6 | tee x\nrun_dir=$(ls -td reports/ci/*/ | head -n 1)\n# gauntlet frobnicate\n',
+          'node bin/gauntlet.js tools install vegeta | tee x\nrun_dir=$(ls -td reports/ci/*/ | head -n 1)\n# gauntlet frobnicate\n',
       ),
     ).to.deep.equal([
       ['run', '--suite', 'smoke', 'conformance', '--out', '$OUT dir'],
-      ['tools', 'install', 'k6'],
+      ['tools', 'install', 'vegeta'],
     ]);
   });
 });

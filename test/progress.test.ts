@@ -95,7 +95,7 @@ describe('run progress on stderr (real runs of the smoke suite)', () => {
 });
 
 describe('run progress of a real chaos scenario (--json)', () => {
-  it('apiserver kill: the k6 load starts, the fault goes on and off, the load ends with its verdict', async () => {
+  it('apiserver kill: the API load starts, the fault goes on and off, the load ends with its verdict', async () => {
     const state = await isolatedStateDir();
     const out = await isolatedStateDir();
     const env = { GAUNTLET_STATE_DIR: state };
@@ -136,7 +136,7 @@ describe('run progress of a real chaos scenario (--json)', () => {
       const on = all.find((e) => e.event === 'fault-on');
       expect(on).to.include({ scenario: 'apiserver-kill-single', fault: 'control-plane-kill' });
       const end = all.find((e) => e.event === 'load-end');
-      expect(end).to.include({ script: 'api-slo', verdict: 'slo-failed' });
+      expect(end).to.include({ script: 'api apiserver-kill-single', verdict: 'slo-failed' });
     } finally {
       await gauntlet(['cluster', 'down', '--name', 'progress-chaos'], env);
     }

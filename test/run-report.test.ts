@@ -188,7 +188,7 @@ describe('run directory and HTML report', function () {
   });
 
   it('gauntlet report --out takes the newest run, not a newer `gauntlet load` directory (what ci/ relies on)', async () => {
-    // A load directory made after every run, as the nightly's k6 step makes one.
+    // A load directory made after every run, as the nightly's `gauntlet load api` step makes one.
     await mkdir(join(out, newRunId('load-')), { recursive: true });
     const report = await gauntlet(['report', '--out', out, '--history', join(out, 'ci-history.jsonl')], env);
     expect(report.exitCode, report.stderr).to.equal(0);

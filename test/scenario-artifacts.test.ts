@@ -10,7 +10,7 @@ import type { RunContext } from '../src/model/run-context.ts';
 
 /**
  * What a scenario attaches, seen through allure's runtime API. The real run (test/run-report.test.ts) covers the
- * chart, events and logs on the embedded cluster; this covers the k6 summary, which only the k6 runner writes.
+ * chart, events and logs on the embedded cluster; this covers the load's SLO table, which only a load writes.
  */
 describe('scenario artifacts', () => {
   let previous: TestRuntime;
@@ -31,10 +31,10 @@ describe('scenario artifacts', () => {
   });
   after(() => setGlobalTestRuntime(previous));
 
-  it('attaches the chart, the timeline and the k6 summary when the scenario has one, and writes the SVG', async () => {
+  it('attaches the chart, the timeline and the SLO table when the scenario ran a load, and writes the SVG', async () => {
     const outDir = await mkdtemp(join(tmpdir(), 'gauntlet-artifacts-'));
     await mkdir(join(outDir, 'timelines'));
-    await mkdir(join(outDir, 'k6'));
+    await mkdir(join(outDir, 'load'));
     const t0 = Date.now() - 60_000;
     const timeline: TimelineData = {
       scenario: 'zone-loss',
@@ -44,10 +44,11 @@ describe('scenario artifacts', () => {
       transitions: [],
       probes: {},
       marks: [],
+      sloTables: { 'zone-loss': ['verdict: slo-failed', 'FAILED client availability 60.00%'] },
     };
     await writeFile(join(outDir, 'timelines', 'zone-loss.json'), JSON.stringify(timeline));
-    const k6 = JSON.stringify({ metrics: { http_req_failed: { values: { rate: 0.02 } } } });
-    await writeFile(join(outDir, 'k6', 'zone-loss.summary.json'), k6);
+    const table = JSON.stringify({ verdict: 'slo-failed', failures: ['client availability 60.00%'] });
+    await writeFile(join(outDir, 'load', 'zone-loss.json'), table);
     // No cluster here: the event list is the one part that needs the API, and it reports its failure in place.
     const kube = { core: { listEventForAllNamespaces: () => Promise.reject(new Error('no cluster')) } };
     const run = { outDir, cluster: { name: 'x', provisioner: 'existing' }, kube } as unknown as RunContext;
@@ -59,7 +60,17 @@ describe('scenario artifacts', () => {
     expect(byName.get('timeline chart: zone-loss')?.content).to.equal(
       await readFile(join(outDir, 'timelines', 'zone-loss.svg'), 'utf8'),
     );
-    expect(byName.get('k6 summary: zone-loss')).to.deep.include({ type: 'application/json', content: k6 });
+    expect(byName.get('SLO table: zone-loss.json')).to.deep.include({
+      type: 'application/json',
+      content: table,
+    });
+    expect(byName.get('SLO table: zone-loss')?.content).to.equal(
+      'verdict: slo-failed\nFAILED client availability 60.00%\n',
+    );
+    // The chart itself carries the table under its axis.
+    expect(byName.get('timeline chart: zone-loss')?.content).to.match(
+      /class="slo-line"[^>]*>FAILED client availability/,
+    );
     expect(byName.get('kubernetes events (fault window)')?.content).to.match(
       /could not be listed: no cluster/,
     );

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { k6Headlines, scenarioFigures } from '../reports/scenario-figures.ts';
+import { loadFigures, scenarioFigures } from '../reports/scenario-figures.ts';
 import type { TimelineData } from '../reports/timeline-chart.ts';
 
 describe('scenario figures (summary.json)', () => {
@@ -73,16 +73,22 @@ describe('scenario figures (summary.json)', () => {
     expect(f.recovery.timeToRecoverMs).to.equal(undefined);
   });
 
-  it('reads both k6 summary shapes', () => {
-    expect(
-      k6Headlines({ metrics: { http_req_duration: { 'p(95)': 12, med: 5 }, other: { x: 1 } } }),
-    ).to.deep.equal({
-      http_req_duration: { 'p(95)': 12, med: 5 },
+  it("carries a load's SLO table (verdict, misses, server SLI, client view), not its definition", () => {
+    const table = {
+      verdict: 'slo-failed',
+      failures: ['client availability 60.00% < 99.00%'],
+      server: [{ key: 'POST configmaps namespace', ok: true }],
+      client: { availability: 0.6 },
+      scrapes: [{ server: 'https://127.0.0.1:1', read: 3, missed: 1 }],
+      definition: { durationSeconds: 20 },
+      startedAt: 1,
+    };
+    expect(loadFigures(table)).to.deep.equal({
+      verdict: 'slo-failed',
+      failures: ['client availability 60.00% < 99.00%'],
+      server: [{ key: 'POST configmaps namespace', ok: true }],
+      client: { availability: 0.6 },
+      scrapes: [{ server: 'https://127.0.0.1:1', read: 3, missed: 1 }],
     });
-    expect(
-      k6Headlines({
-        metrics: { http_req_failed: { type: 'rate', values: { rate: 0.01, passes: 1, fails: 99 } } },
-      }),
-    ).to.deep.equal({ http_req_failed: { rate: 0.01, passes: 1, fails: 99 } });
   });
 });

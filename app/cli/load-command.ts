@@ -1,28 +1,49 @@
 import { Command } from 'commander';
-import type { LoadJobOptions } from '../jobs/load-job.ts';
+import type { LoadApiOptions } from '../jobs/load-job.ts';
+import type { LoadServiceOptions } from '../jobs/load-service-job.ts';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 
 export function loadCommand(): Command {
-  return new Command('load')
+  const load = new Command('load').description(
+    'load a cluster and judge its SLOs. Exit 0 when every SLO held, 1 when one was missed, 3 when the load ' +
+      'definition is broken or the load could not run',
+  );
+  load
+    .command('api')
     .description(
-      'run a k6 script against a cluster: fixtures/k6/<name>.js (api-slo, service) or a path. ' +
-        'Exit 0 when every threshold held, 1 when one failed (an SLO missed), 3 when k6 could not run the script',
+      'open-model load on the Kubernetes API (ConfigMap create/get/patch/delete, namespace and cluster LISTs, ' +
+        "watches), judged by every apiserver's apiserver_request_sli_duration_seconds and by the client view",
     )
-    .argument('<script>', 'api-slo, service, or the path of a k6 script')
     .option('--cluster <name>', 'an embedded cluster started with gauntlet cluster up')
     .option('--kubeconfig <file>', 'the API server and credentials of an existing cluster')
     .option('--context <name>', 'kubeconfig context')
-    .option('--out <dir>', 'parent directory of run directories (default reports/out)')
+    .option('--apiserver <url>', "load and scrape this API server instead of the kubeconfig's")
+    .option('-f, --file <definition>', 'a load definition (YAML or JSON; see README, Load and SLOs)')
     .option(
-      '-e, --env <KEY=VALUE>',
-      'a script setting, e.g. GAUNTLET_K6_DURATION=60s (repeatable)',
+      '--set <field=value>',
+      'override one definition field, e.g. durationSeconds=60 (repeatable)',
       collect,
       [],
     )
-    .action(async (script: string, flags: LoadJobOptions) => {
-      // Loaded on demand, as run's job is: other commands never need the Kubernetes client.
-      const { loadJob } = await import('../jobs/load-job.ts');
-      await loadJob(script, flags);
+    .option('--out <dir>', 'parent directory of run directories (default reports/out)')
+    .action(async (flags: LoadApiOptions) => {
+      // Loaded on demand, as run's job is: other commands never need the HTTP client.
+      const { loadApiJob } = await import('../jobs/load-job.ts');
+      await loadApiJob(flags);
     });
+  load
+    .command('service')
+    .description('fixed-rate HTTP load with vegeta, judged by success ratio and p99 from its JSON results')
+    .requiredOption('--url <url>', 'the URL to attack (GET)')
+    .option('--rate <perSecond>', 'requests per second', '50')
+    .option('--duration <seconds>', 'how long', '10')
+    .option('--success <ratio>', 'the least success ratio that passes', '0.99')
+    .option('--p99 <ms>', 'the largest p99 latency that passes (ms)', '1000')
+    .option('--out <dir>', 'parent directory of run directories (default reports/out)')
+    .action(async (flags: LoadServiceOptions) => {
+      const { loadServiceJob } = await import('../jobs/load-service-job.ts');
+      await loadServiceJob(flags);
+    });
+  return load;
 }

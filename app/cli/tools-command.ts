@@ -5,7 +5,7 @@ import { listTools, resolveTools, TOOL_NAMES, type ToolName } from '../../src/to
 
 export function toolsCommand(): Command {
   const tools = new Command('tools').description(
-    'the pinned binaries: etcd, Kubernetes control plane, kwok, CoreDNS, k6',
+    'the pinned binaries: etcd, Kubernetes control plane, kwok, CoreDNS, vegeta',
   );
 
   tools

@@ -1,56 +1,58 @@
-import { access } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { attachLocalCluster } from '../../clusters/provision.ts';
 import { ConfigError, ExitCode } from '../../src/errors.ts';
 import { progress } from '../../src/log.ts';
+import type { ProvisionedCluster } from '../../src/model/cluster.ts';
 import { newRunId } from '../../src/model/run-id.ts';
-import { runK6 } from '../../src/observe/load/k6.ts';
-import { describeTrends } from '../../src/observe/load/k6-summary.ts';
-import { k6Script } from '../../src/observe/load/scenario-load.ts';
+import { loadApiDefinition } from '../../src/observe/load/load-definition.ts';
+import { sloTableFile, startApiLoad } from '../../src/observe/load/scenario-load.ts';
+import { formatSloTable } from '../../src/observe/load/slo-table.ts';
 
-/** What `gauntlet load` is asked to do; the CLI maps its flags onto this. */
-export interface LoadJobOptions {
+/** What `gauntlet load api` is asked to do; the CLI maps its flags onto this. */
+export interface LoadApiOptions {
   cluster?: string;
   kubeconfig?: string;
   context?: string;
+  /** Overrides the kubeconfig's server (e.g. one member of an HA control plane). */
+  apiserver?: string;
+  file?: string;
+  set: string[];
   out?: string;
-  env: string[];
 }
 
-/** `gauntlet load`: one k6 script, its summary in <out>/<run id>/k6/, thresholds on stdout, verdict as exit code. */
-export async function loadJob(script: string, flags: LoadJobOptions): Promise<void> {
-  const file = k6Script(script);
-  await access(file).catch(() => {
-    throw new ConfigError(`load: no k6 script ${file}`);
-  });
-  const env: Record<string, string> = {};
-  for (const setting of flags.env) {
-    const m = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/s.exec(setting);
-    if (!m?.[1]) throw new ConfigError(`load: --env expects KEY=VALUE, got "${setting}"`);
-    env[m[1]] = m[2] ?? '';
-  }
+async function clusterOf(flags: LoadApiOptions): Promise<ProvisionedCluster> {
   if (flags.cluster && flags.kubeconfig)
     throw new ConfigError('load: give --cluster or --kubeconfig, not both');
-  const kubeconfig = flags.kubeconfig
-    ? { path: resolve(flags.kubeconfig), ...(flags.context ? { context: flags.context } : {}) }
-    : flags.cluster
-      ? { path: (await attachLocalCluster(flags.cluster)).kubeconfig }
-      : undefined;
+  if (flags.cluster) return attachLocalCluster(flags.cluster);
+  if (flags.kubeconfig)
+    return {
+      name: 'existing',
+      provisioner: 'existing',
+      owned: false,
+      kubeconfig: resolve(flags.kubeconfig),
+      ...(flags.context ? { context: flags.context } : {}),
+    };
+  throw new ConfigError('load: give --cluster NAME or --kubeconfig FILE');
+}
+
+/** `gauntlet load api`: the SLO table on stdout and in <out>/<run id>/load/api.json, the verdict as exit code. */
+export async function loadApiJob(flags: LoadApiOptions): Promise<void> {
+  const definition = await loadApiDefinition(flags.file ? resolve(flags.file) : undefined, flags.set);
+  const cluster = await clusterOf(flags);
   const runId = newRunId('load-');
-  const name = file.replace(/^.*\//, '').replace(/\.js$/, '');
-  const summaryFile = resolve(flags.out ?? 'reports/out', runId, 'k6', `${name}.summary.json`);
+  const runDir = resolve(flags.out ?? 'reports/out', runId);
   const log = progress();
-  log.step(`k6 ${name}: running ${file}${kubeconfig ? ` against ${kubeconfig.path}` : ''}`);
-  const result = await runK6({
-    script: file,
-    summaryFile,
-    env: { GAUNTLET_K6_RUN_ID: runId, ...env },
-    ...(kubeconfig ? { kubeconfig } : {}),
-  });
-  const lines = result.summary.thresholds.map(
-    (t) => `${t.ok ? 'ok    ' : 'FAILED'} ${t.metric} ${t.expression}`,
-  );
-  process.stdout.write(`${[...lines, ...describeTrends(result.summary, /./)].join('\n')}\n`);
-  log.step(`k6 ${name}: ${result.verdict}; summary ${summaryFile}, k6 output ${result.logFile}`);
+  log.step(`load api: ${definition.durationSeconds} s against ${cluster.kubeconfig}`);
+  const result = await startApiLoad({
+    cluster,
+    runId,
+    runDir,
+    file: 'api',
+    definition,
+    ...(flags.apiserver ? { apiServer: flags.apiserver } : {}),
+  }).result;
+  process.stdout.write(`${formatSloTable(result).join('\n')}\n`);
+  for (const failure of result.failures) process.stdout.write(`FAILED ${failure}\n`);
+  log.step(`load api: ${result.verdict}; SLO table ${sloTableFile(runDir, 'api')}`);
   process.exitCode = result.verdict === 'passed' ? ExitCode.Passed : ExitCode.CheckFailed;
 }

@@ -85,9 +85,9 @@ class HumanState {
         this.faults.delete(`${e.fault} on ${e.target}`);
         return this.line(`fault off: ${e.fault} on ${e.target} after ${duration(e.heldMs)}`);
       case 'load-start':
-        return this.line(`k6 ${e.script} started (${e.scenario})`);
+        return this.line(`load ${e.script} started (${e.scenario})`);
       case 'load-end':
-        return this.line(`k6 ${e.script}: ${e.verdict} (${e.scenario})`);
+        return this.line(`load ${e.script}: ${e.verdict} (${e.scenario})`);
       case 'run-end':
         return this.line(`done: ${e.passed} passed, ${e.failed} failed, ${e.pending} pending`);
       case 'log':

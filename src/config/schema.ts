@@ -114,7 +114,7 @@ const toolPaths = z.strictObject({
   kwok: z.string().optional(),
   kwokctl: z.string().optional(),
   coredns: z.string().optional(),
-  k6: z.string().optional(),
+  vegeta: z.string().optional(),
 });
 
 /** The AWS backend: which account, region and cluster its faults may act on (see README, AWS backend). */

@@ -62,6 +62,8 @@ export class Timeline {
   readonly marks: TimelineMark[] = [];
   /** Set when the scenario ran conformance monitors. */
   monitorOutcomes?: MonitorOutcome[];
+  /** Each load's SLO table as text lines (server SLI and client view), by load name. */
+  readonly sloTables: Record<string, string[]> = {};
 
   constructor(readonly scenario: string) {}
 
@@ -103,6 +105,7 @@ export class Timeline {
       probes: this.probes,
       marks: this.marks,
       monitorOutcomes: this.monitorOutcomes,
+      sloTables: this.sloTables,
     };
     await writeFile(file, `${JSON.stringify(body, null, 2)}\n`);
   }

@@ -12,7 +12,7 @@ export const TOOL_NAMES = [
   'kwok',
   'kwokctl',
   'coredns',
-  'k6',
+  'vegeta',
 ] as const;
 export type ToolName = (typeof TOOL_NAMES)[number];
 
@@ -22,8 +22,7 @@ export const GROUP_VERSIONS = {
   etcd: 'v3.6.16',
   kwok: 'v0.8.0',
   coredns: 'v1.14.7',
-  // go.k6.io/k6/v2 is not published on the module proxy; v1.8.1 is the newest stable of go.k6.io/k6.
-  k6: 'v1.8.1',
+  vegeta: 'v12.13.0',
 } as const;
 export type GroupName = keyof typeof GROUP_VERSIONS;
 
@@ -200,37 +199,35 @@ function coredns(): GroupSpec {
   };
 }
 
-function k6(): GroupSpec {
-  const version = GROUP_VERSIONS.k6;
+function vegeta(): GroupSpec {
+  const version = GROUP_VERSIONS.vegeta;
   return {
-    name: 'k6',
+    name: 'vegeta',
     version,
-    tools: ['k6'],
-    // go.k6.io/k6's go.mod has no replace directives: a plain `go install` builds it.
+    tools: ['vegeta'],
+    // MIT; its go.mod has no replace directives. Go names the binary after the module, skipping /v12.
     build: {
       kind: 'install',
-      packages: [{ tool: 'k6', pkg: 'go.k6.io/k6', builtAs: 'k6' }],
-      ldflags: '-s -w',
+      packages: [{ tool: 'vegeta', pkg: 'github.com/tsenart/vegeta/v12', builtAs: 'vegeta' }],
+      ldflags: `-s -w -X main.Version=${version}`,
     },
     artifacts: (os, arch) => {
-      // Linux releases are .tar.gz (macOS and Windows are .zip, which the downloader does not unpack).
-      if (os !== 'linux') return [];
-      const dir = `k6-${version}-${os}-${arch}`;
-      const base = `https://github.com/grafana/k6/releases/download/${version}`;
+      const fileName = `vegeta_${version.slice(1)}_${os}_${arch}.tar.gz`;
+      const base = `https://github.com/tsenart/vegeta/releases/download/${version}`;
       return [
         {
-          url: `${base}/${dir}.tar.gz`,
-          checksumUrl: `${base}/k6-${version}-checksums.txt`,
-          fileName: `${dir}.tar.gz`,
+          url: `${base}/${fileName}`,
+          checksumUrl: `${base}/vegeta_${version.slice(1)}_checksums.txt`,
+          fileName,
           archive: true,
-          members: { k6: `${dir}/k6` },
+          members: { vegeta: 'vegeta' },
         },
       ];
     },
   };
 }
 
-export const GROUPS: readonly GroupSpec[] = [kubernetes(), etcd(), kwok(), coredns(), k6()];
+export const GROUPS: readonly GroupSpec[] = [kubernetes(), etcd(), kwok(), coredns(), vegeta()];
 
 export function groupOf(name: ToolName): GroupSpec {
   const group = GROUPS.find((g) => g.tools.includes(name));

@@ -12,7 +12,14 @@ import { requireDestructiveAllowed } from '../../src/aws/guards.ts';
 import { ExitCode, GauntletError } from '../../src/errors.ts';
 import { type RunContext, runContext } from '../../src/model/run-context.ts';
 import { type FaultWindow, type MonitorOutcome, Timeline } from '../../src/model/timeline.ts';
-import { type K6Load, loadAlongside } from '../../src/observe/load/scenario-load.ts';
+import { parseApiDefinition } from '../../src/observe/load/load-definition.ts';
+import { type ApiLoad, startApiLoad } from '../../src/observe/load/scenario-load.ts';
+import {
+  runVegeta,
+  type VegetaAttack,
+  type VegetaResult,
+  vegetaSamples,
+} from '../../src/observe/load/vegeta.ts';
 import { formatOutcome, ScenarioMonitors } from './scenario-monitors.ts';
 
 /**
@@ -117,15 +124,42 @@ export class Scenario {
   }
 
   /**
-   * Starts a k6 script (fixtures/k6/<script>.js, settings in env) against the cluster in the background;
-   * finish() waits for it. Summary: <run dir>/k6/<scenario>.summary.json; verdict and p99s: timeline marks.
-   * Inject after `await load.started`, so the load is on before the fault.
+   * Starts an open-model API load (a load definition: operations, rates, SLO bounds; defaults for what it leaves
+   * out) against the cluster in the background; finish() waits for it. SLO table:
+   * <run dir>/load/<scenario>.json, on the timeline and in the report. Inject after `await load.started`.
+   * A broken definition throws LoadDefinitionError (exit 3) here, before anything starts.
    */
-  load(script: string, env: Record<string, string> = {}): K6Load {
+  load(definition: unknown = {}): ApiLoad {
     const file = this.loads.length === 0 ? this.name : `${this.name}-${this.loads.length + 1}`;
-    const load = loadAlongside(this.run, this.timeline, file, script, env);
+    const load = startApiLoad({
+      cluster: this.run.cluster,
+      runId: this.run.runId,
+      runDir: this.run.outDir,
+      file,
+      definition: parseApiDefinition(definition, `scenario ${this.name}`),
+      timeline: this.timeline,
+      signal: this.run.signal,
+    });
     this.loads.push(load.result.catch(() => undefined)); // the caller sees the error through load.result
     return load;
+  }
+
+  /**
+   * Attacks a URL with vegeta at a fixed rate in the background (finish() waits for it); its per-second buckets
+   * go onto the timeline as the "service" series, its verdict as a mark.
+   */
+  loadService(attack: Omit<VegetaAttack, 'resultsFile'>): Promise<VegetaResult> {
+    const resultsFile = join(this.run.outDir, 'load', `${this.name}-service.vegeta.bin`);
+    const result = runVegeta({ ...attack, resultsFile, signal: this.run.signal }).then((r) => {
+      this.timeline.probeSeries('service').push(...vegetaSamples(r));
+      this.timeline.mark(
+        `load service ${attack.url}: ${r.verdict}${r.failures.length ? ` (${r.failures.join(' | ')})` : ''}`,
+        r.finishedAt,
+      );
+      return r;
+    });
+    this.loads.push(result.catch(() => undefined));
+    return result;
   }
 
   /** Reverts every fault, waits for the loads, stops the monitors, saves the timeline. */

@@ -127,7 +127,7 @@ describe('tools: explicit paths and the cache', () => {
       'kwok',
       'kwokctl',
       'coredns',
-      'k6',
+      'vegeta',
     ]);
     expect(rows.find((r) => r.name === 'coredns')).to.deep.equal({
       name: 'coredns',

@@ -1,30 +1,24 @@
-import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import type { RequestOptions } from 'node:https';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { ConfigError } from '../../errors.ts';
 
 /**
- * A kubeconfig's server and credentials as files a separate program (k6) can read, in a private temporary
- * directory (0700, files 0600) that dispose() removes. The Kubernetes client resolves them, so client
- * certificates, bearer tokens, token files and exec plugins (aws eks get-token) all work. Only paths and
- * the server URL are ever handed on; the run directory never receives a copy.
+ * A kubeconfig's API server and credentials, in memory, for an HTTP client of the harness's own. The Kubernetes
+ * client resolves them, so client certificates, bearer tokens, token files and exec plugins (aws eks get-token)
+ * all work. They are never written anywhere; describe() is what may be logged.
  */
-export interface KubeCredentialFiles {
+export interface KubeHttpCredentials {
   server: string;
-  caFile?: string;
-  certFile?: string;
-  keyFile?: string;
-  tokenFile?: string;
-  insecureSkipTlsVerify: boolean;
-  dispose(): Promise<void>;
+  tls: { ca?: Buffer | string; cert?: Buffer | string; key?: Buffer | string; rejectUnauthorized: boolean };
+  /** Authorization and friends; values never reach a log. */
+  headers: Record<string, string>;
+  describe(): string;
 }
 
-export async function kubeCredentialFiles(
+export async function kubeHttpCredentials(
   kubeconfig: string,
   context?: string,
-): Promise<KubeCredentialFiles> {
+): Promise<KubeHttpCredentials> {
   const config = new KubeConfig();
   config.loadFromFile(kubeconfig);
   if (context) config.setCurrentContext(context);
@@ -32,29 +26,25 @@ export async function kubeCredentialFiles(
   if (!cluster) throw new ConfigError(`${kubeconfig}: no cluster for context ${config.getCurrentContext()}`);
   const opts: RequestOptions = {};
   await config.applyToHTTPSOptions(opts);
-  const dir = await mkdtemp(join(tmpdir(), 'gauntlet-k6-creds-'));
-  await chmod(dir, 0o700);
-  const write = async (name: string, data: unknown): Promise<string | undefined> => {
-    if (data === undefined || data === null) return undefined;
-    const file = join(dir, name);
-    await writeFile(file, Buffer.isBuffer(data) ? data : String(data), { mode: 0o600 });
-    return file;
-  };
-  const authorization = (opts.headers as Record<string, string> | undefined)?.Authorization;
-  const token = authorization?.startsWith('Bearer ') ? authorization.slice('Bearer '.length) : undefined;
-  const [caFile, certFile, keyFile, tokenFile] = await Promise.all([
-    write('ca.crt', opts.ca),
-    write('client.crt', opts.cert),
-    write('client.key', opts.key),
-    write('token', token),
-  ]);
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries((opts.headers as Record<string, unknown>) ?? {}))
+    if (typeof value === 'string') headers[name] = value;
+  const asPem = (v: unknown) => (typeof v === 'string' || Buffer.isBuffer(v) ? v : undefined);
+  const ca = asPem(opts.ca);
+  const cert = asPem(opts.cert);
+  const key = asPem(opts.key);
+  const kinds = [cert ? 'client certificate' : '', headers.Authorization ? 'bearer token' : ''].filter(
+    Boolean,
+  );
   return {
     server: cluster.server,
-    insecureSkipTlsVerify: cluster.skipTLSVerify === true,
-    ...(caFile ? { caFile } : {}),
-    ...(certFile ? { certFile } : {}),
-    ...(keyFile ? { keyFile } : {}),
-    ...(tokenFile ? { tokenFile } : {}),
-    dispose: () => rm(dir, { recursive: true, force: true }),
+    tls: {
+      ...(ca ? { ca } : {}),
+      ...(cert ? { cert } : {}),
+      ...(key ? { key } : {}),
+      rejectUnauthorized: cluster.skipTLSVerify !== true,
+    },
+    headers,
+    describe: () => `${cluster.server} (${kinds.join(' + ') || 'anonymous'})`,
   };
 }

@@ -1,88 +1,100 @@
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { V1Namespace } from '@kubernetes/client-node';
-import { watchUntil } from '../../kube/watch-until.ts';
+import { performance } from 'node:perf_hooks';
+import type { ProvisionedCluster } from '../../model/cluster.ts';
 import { emitProgress } from '../../model/events.ts';
-import type { RunContext } from '../../model/run-context.ts';
 import type { Timeline } from '../../model/timeline.ts';
-import { type K6Result, runK6 } from './k6.ts';
-import { describeTrends } from './k6-summary.ts';
+import { type ApiLoadResult, classBoundsMs, runApiLoad } from './api-load.ts';
+import { kubeHttpCredentials } from './kube-credentials.ts';
+import type { ApiLoadDefinition } from './load-definition.ts';
+import { formatSloTable } from './slo-table.ts';
 
-export const k6FixturesDir = join(import.meta.dirname, '..', '..', '..', 'fixtures', 'k6');
-
-/** "api-slo" names fixtures/k6/api-slo.js; anything with a slash or a .js suffix is a path. */
-export function k6Script(script: string): string {
-  return script.includes('/') || script.endsWith('.js') ? script : join(k6FixturesDir, `${script}.js`);
+export interface ApiLoad {
+  /** Resolves once the scratch namespace exists and the first scrape is in: inject after this. */
+  started: Promise<void>;
+  /** The SLO table; rejects on a harness error (the load could not be set up). */
+  result: Promise<ApiLoadResult>;
 }
 
-export interface K6Load {
-  /**
-   * Resolves once the script's setup() has created its namespace labelled gauntlet.dev/k6-load (api-slo does),
-   * i.e. the load is on the cluster: inject after this, or setup() itself may meet the fault.
-   * Rejects when k6 ends first. Scripts that create no such namespace never resolve it: do not await it for them.
-   */
-  started: Promise<void>;
-  /** The verdict; rejects on a harness error (bad script, k6 could not run). */
-  result: Promise<K6Result>;
+/** The apiservers to scrape one by one: each member of an embedded cluster, else the kubeconfig's endpoint. */
+export function apiServersOf(cluster: ProvisionedCluster, server: string): string[] {
+  return cluster.local?.apiServers.map((a) => a.url) ?? [server];
+}
+
+/** Where a load's SLO table goes: <run dir>/load/<file>.json. */
+export function sloTableFile(runDir: string, file: string): string {
+  return join(runDir, 'load', `${file}.json`);
 }
 
 /**
- * Runs a k6 script against the run's cluster while a chaos scenario does its work: its summary goes to
- * <run dir>/k6/<file>.summary.json and its start, verdict and p99s are marked on the scenario's timeline.
+ * Runs an API load against a cluster in the background: the SLO table goes to <run dir>/load/<file>.json, every
+ * request onto the timeline's "load" series, start and verdict on the timeline and as progress events.
  */
-export function loadAlongside(
-  run: RunContext,
-  timeline: Timeline,
-  file: string,
-  script: string,
-  env: Record<string, string>,
-): K6Load {
-  timeline.mark(`k6 ${script} started`);
-  emitProgress({ event: 'load-start', scenario: timeline.scenario, script });
-  const result = runK6({
-    script: k6Script(script),
-    summaryFile: join(run.outDir, 'k6', `${file}.summary.json`),
-    env: { GAUNTLET_K6_RUN_ID: run.runId, GAUNTLET_K6_LOAD: file, ...env },
-    kubeconfig: {
-      path: run.cluster.kubeconfig,
-      ...(run.cluster.context ? { context: run.cluster.context } : {}),
-    },
-  }).then((r) => {
-    const failed = r.summary.thresholds.filter((t) => !t.ok).map((t) => `${t.metric} ${t.expression}`);
-    timeline.mark(
-      `k6 ${script}: ${r.verdict}${failed.length > 0 ? ` (failed: ${failed.join(', ')})` : ''}; ` +
-        describeTrends(r.summary).join('; '),
+export function startApiLoad(o: {
+  cluster: ProvisionedCluster;
+  runId: string;
+  runDir: string;
+  file: string;
+  definition: ApiLoadDefinition;
+  /** Load and scrape this API server only, with the kubeconfig's credentials. */
+  apiServer?: string;
+  timeline?: Timeline;
+  scenario?: string;
+  signal?: AbortSignal;
+}): ApiLoad {
+  const scenario = o.scenario ?? o.timeline?.scenario ?? o.file;
+  const series = o.timeline?.probeSeries('load');
+  const boundsMs = classBoundsMs(o.definition);
+  let onStarted: () => void = () => undefined;
+  const started = new Promise<void>((resolve) => {
+    onStarted = resolve;
+  });
+  const result = (async () => {
+    const resolved = await kubeHttpCredentials(o.cluster.kubeconfig, o.cluster.context);
+    const credentials = o.apiServer ? { ...resolved, server: o.apiServer } : resolved;
+    const apiServers = o.apiServer ? [o.apiServer] : apiServersOf(o.cluster, credentials.server);
+    o.timeline?.mark(`load api ${o.file} started against ${credentials.describe()}`);
+    emitProgress({ event: 'load-start', scenario, script: `api ${o.file}` });
+    const r = await runApiLoad(
+      o.definition,
+      { credentials, apiServers, runId: o.runId, name: o.file },
+      {
+        ...(o.signal ? { signal: o.signal } : {}),
+        onStarted: () => {
+          o.timeline?.mark(`load api ${o.file} on the cluster`);
+          onStarted();
+        },
+        ...(series
+          ? {
+              // A sample is good as the client view counts it: answered, and within its class bound.
+              onOutcome: (x) => {
+                const latencyMs = x.endedAt - x.dueAt;
+                const slow = x.ok && latencyMs > boundsMs[x.sloClass];
+                series.push({
+                  at: Math.round(performance.timeOrigin + x.dueAt),
+                  latencyMs: Math.round(latencyMs),
+                  ok: x.ok && !slow,
+                  ...(x.ok && !slow ? {} : { error: `${x.op} ${slow ? 'slower than its bound' : x.status}` }),
+                });
+              },
+            }
+          : {}),
+      },
+    );
+    const file = sloTableFile(o.runDir, o.file);
+    await mkdir(join(o.runDir, 'load'), { recursive: true });
+    await writeFile(file, `${JSON.stringify(r, null, 2)}\n`);
+    o.timeline?.mark(
+      `load api ${o.file}: ${r.verdict}${r.failures.length ? ` (${r.failures.join(' | ')})` : ''}`,
       r.finishedAt,
     );
-    const p99Ms = Object.fromEntries(
-      Object.entries(r.summary.trends).flatMap(([metric, f]) =>
-        f.p99 === undefined ? [] : [[metric, f.p99]],
-      ),
-    );
-    emitProgress({ event: 'load-end', scenario: timeline.scenario, script, verdict: r.verdict, p99Ms });
+    if (o.timeline) o.timeline.sloTables[o.file] = formatSloTable(r);
+    const p99Ms = Object.fromEntries(r.client.operations.map((op) => [op.op, op.p99Ms]));
+    emitProgress({ event: 'load-end', scenario, script: `api ${o.file}`, verdict: r.verdict, p99Ms });
     return r;
-  });
-
-  const stopWatching = new AbortController();
-  const labelSelector = `gauntlet.dev/run=${run.runId},gauntlet.dev/k6-load=${file}`;
-  const onCluster = watchUntil<V1Namespace, true>(run.kube, {
-    list: () => run.kube.core.listNamespace({ labelSelector }),
-    path: '/api/v1/namespaces',
-    query: { labelSelector },
-    done: (namespaces) => namespaces.length > 0 || undefined,
-    what: `the namespace of k6 ${script} (${labelSelector})`,
-    // k6 starts in about a second; the bound only matters when something is badly wrong.
-    timeoutMs: 60_000,
-    signal: stopWatching.signal,
-  });
-  const ended = result.then(
-    () => Promise.reject(new Error(`k6 ${script} ended before its load started`)),
-    (error: unknown) => Promise.reject(error),
-  );
-  const started = Promise.race([onCluster, ended]).then(() => {
-    timeline.mark(`k6 ${script} load on the cluster`);
-  });
-  void started.finally(() => stopWatching.abort()).catch(() => undefined);
-  onCluster.catch(() => undefined);
-  ended.catch(() => undefined);
-  return { started, result };
+  })();
+  // A load that fails to start must not leave `started` pending forever.
+  const settled = Promise.race([started, result.then(() => undefined)]);
+  result.catch(() => undefined);
+  return { started: settled, result };
 }
