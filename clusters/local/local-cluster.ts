@@ -18,6 +18,7 @@ import { destroyLocalCluster } from './destroy-cluster.ts';
 import { writeKubeconfig } from './kubeconfig.ts';
 import { supervisorLogTail, waitForApi } from './local-cluster-health.ts';
 import { createPki } from './pki.ts';
+import { ensureKubeDnsService } from './real-nodes/kube-dns-service.ts';
 import { type PreparedRealNodes, prepareRealNodes, provisionRealNodes } from './real-nodes/real-nodes.ts';
 import { createNodes, simulatedNodes, waitForNodesReady } from './simulated-nodes.ts';
 
@@ -163,6 +164,7 @@ async function provision(
         port: await freeTcpAndUdpPort(),
         kubeconfig: await kubeconfigFor('coredns.kubeconfig', 'coredns'),
         context: name,
+        alsoBind: plan?.bridgeIp,
       })
     : undefined;
   const kwokConfigFile = join(dir, 'kwok.yaml');
@@ -257,12 +259,18 @@ async function provision(
     `API healthy at ${endpoint}; creating ${nodes.length} nodes in zones ${local.zones.join(', ')}`,
   );
   // CoreDNS starts on /readyz too; its RBAC goes in first so its first list is (nearly always) allowed.
-  await Promise.all([dns ? ensureCorednsRbac(kube) : undefined, createNodes(kube, nodes)]);
+  await Promise.all([
+    dns ? ensureCorednsRbac(kube) : undefined,
+    createNodes(kube, nodes),
+    dns && plan ? ensureKubeDnsService(kube, plan.bridgeIp, dns.server.port) : undefined,
+  ]);
   const probeReplicas = Math.min(local.zones.length, nodes.length);
   await ensureProbeDeployment(kube, probeReplicas);
   await waitForNodesReady(kube, name, nodes.length + realCount, deadlines.nodesMs, o.signal);
   if (probeCanRollOut(local)) {
-    progress.step(`${nodes.length} nodes Ready; waiting for the probe Deployment`);
+    progress.step(
+      `${nodes.length} simulated and ${realCount} real nodes Ready; waiting for the probe Deployment`,
+    );
     await waitForProbeAvailable(kube, probeReplicas, deadlines.probeMs, o.signal);
   } else {
     progress.step(

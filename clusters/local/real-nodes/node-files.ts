@@ -183,6 +183,8 @@ function nodeEnv(i: RealNodeInputs, node: RealNode, index: number): string {
     NODE_LABELS: labels,
     BRIDGE: i.plan.bridge,
     BRIDGE_PREFIX: String(bridgePrefix),
+    BRIDGE_IP: i.plan.bridgeIp,
+    POD_NETWORK: podNetwork,
     HOST_VETH: hostVeth(i.uid, index),
     PEER_VETH: peerVeth(i.uid, index),
     SERVICE_CIDR: serviceCidr,
