@@ -146,7 +146,9 @@ const report = {
   runtimeHang: {
     runtimeRequestTimeoutSeconds,
     sigstopToNotReadyMs: notReadyMs,
-    kubeletBoundMs: 30_000 + runtimeRequestTimeoutSeconds * 1000,
+    // The kubelet reports the runtime down once its last good runtime sync is 30 s old; the sync itself
+    // blocks for up to runtimeRequestTimeout, and the status update may wait on one more timed-out call.
+    kubeletBoundMs: { earliest: 30_000 - 5_000, latest: 30_000 + 2 * runtimeRequestTimeoutSeconds * 1000 },
     message,
     sigcontToReadyMs: readyAgainMs,
   },
