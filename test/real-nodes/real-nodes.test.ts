@@ -151,6 +151,17 @@ describe('real nodes: kubelet + containerd sandboxes in the embedded cluster', f
     expect(envText).to.contain('KUBERNETES_SERVICE_HOST=10.96.0.1');
   });
 
+  it('the service-environment conformance check runs its probe pod on a real node and passes', async () => {
+    const out = await isolatedStateDir();
+    const run = await gauntlet(
+      ['run', '--cluster', 'real', '--suite', 'conformance', '--grep', 'service-environment', '--out', out],
+      env,
+    );
+    expect(run.exitCode, `${run.stdout}\n${run.stderr}`).to.equal(0);
+    expect(run.stdout).to.match(/✔ assess/);
+    expect(run.stdout).to.not.contain('skipped');
+  });
+
   it('`cluster down` leaves no process, link, cgroup, mount or iptables rule on the host', async () => {
     const down = await gauntlet(['cluster', 'down', '--name', 'real'], env);
     expect(down.exitCode, down.stderr).to.equal(0);
