@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { localClusterConfigSchema } from '../config/schema.ts';
+import { localClusterConfigSchema, localComponentNames } from '../config/schema.ts';
 
 /**
  * The embedded cluster as the harness describes it in cluster.json: written by `cluster up`, read back by the
@@ -13,15 +13,8 @@ const hostPort = z.strictObject({ host: z.string().min(1), port: z.number().int(
 export const componentSpecSchema = z.strictObject({
   /** Unique within the cluster: etcd-0, kube-apiserver-1, kwok, ... */
   id: z.string().min(1),
-  kind: z.enum([
-    'etcd',
-    'kube-apiserver',
-    'kube-controller-manager',
-    'kube-scheduler',
-    'kwok',
-    'coredns',
-    'real-node',
-  ]),
+  /** A configurable component, or a real node (its sandbox: fixtures/real-node/launch.sh). */
+  kind: z.enum([...localComponentNames, 'real-node']),
   command: z.string().min(1),
   args: z.array(z.string()),
   logFile: z.string().min(1),
