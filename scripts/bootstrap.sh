@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what gauntlet needs on a fresh clone: npm dependencies (when missing or stale) and the pinned
-# binaries (etcd, Kubernetes control plane, kwok, CoreDNS, vegeta), which are cached outside the clone and built
+# binaries (etcd, Kubernetes control plane and node, containerd, runc, CNI plugins, kwok, CoreDNS, vegeta), which are cached outside the clone and built
 # from Go modules only the first time (tens of minutes on 2 cores; progress is shown).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,6 +11,9 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
   echo "bootstrap: installing npm dependencies (npm install from package-lock.json)" >&2
   npm install --no-audit --no-fund --loglevel=error
 fi
+
+# Real nodes' Debian packages (catatonit, busybox-static, iptables, conntrack, libseccomp-dev for runc's build).
+bash scripts/install-real-node-packages.sh
 
 echo "bootstrap: obtaining binaries (cached in ${GAUNTLET_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/gauntlet})" >&2
 node bin/gauntlet.js tools install >&2

@@ -87,7 +87,8 @@ describe('embedded cluster, single control plane', () => {
       'kwok',
     ]);
     const apiserver = spec.components.find((c) => c.kind === 'kube-apiserver')!;
-    expect(apiserver.args).to.include('--authorization-mode=RBAC');
+    expect(apiserver.args).to.include('--authorization-mode=Node,RBAC');
+    expect(apiserver.args).to.include('--enable-admission-plugins=NodeRestriction');
     // Anonymous requests must not list nodes: authorization is real.
     const anonymous = await new Promise<number>((resolve) => {
       const req = request(

@@ -4,6 +4,7 @@ import { readLocalSpec } from '../../clusters/local/cluster-state.ts';
 import { destroyLocalCluster } from '../../clusters/local/destroy-cluster.ts';
 import { upLocalCluster } from '../../clusters/local/local-cluster.ts';
 import { readSupervisorState } from '../../clusters/local/local-cluster-health.ts';
+import { nodeKinds } from '../../clusters/local/real-nodes/node-kinds.ts';
 import { type ClusterOptions, configFromOptions } from '../../src/config/cluster-options.ts';
 import { ConfigError } from '../../src/errors.ts';
 import { describeCluster, formatDescription } from '../../src/kube/describe.ts';
@@ -98,7 +99,15 @@ export function clusterCommand(): Command {
           );
         }
       }
-      if (healthy) lines.push(formatDescription(await describeCluster(kube)));
+      if (healthy) {
+        lines.push(formatDescription(await describeCluster(kube)));
+        lines.push('nodes (kind: real = kubelet + containerd sandbox, simulated = kwok):');
+        for (const n of await nodeKinds(kube)) {
+          lines.push(
+            `  ${n.name.padEnd(26)} ${n.kind.padEnd(10)} ${n.zone.padEnd(14)} ${n.ready ? 'Ready' : 'NotReady'} ${n.ip}`,
+          );
+        }
+      }
       process.stdout.write(`${lines.join('\n')}\n`);
     });
 

@@ -10,6 +10,11 @@ export function withClusterOptions(command: Command): Command {
     )
     .option('--ha', 'embedded cluster with 3 etcd, 3 apiservers, 2 controller managers, 2 schedulers')
     .option('--nodes-per-zone <n>', 'simulated nodes per zone (default 3)', wholeNumber)
+    .option(
+      '--real-nodes <n>',
+      'real nodes (kubelet + containerd sandboxes) beside the simulated ones, round the zones (default 0)',
+      wholeNumber,
+    )
     .option('--zones <list>', 'comma-separated zones (default us-east-1a,us-east-1b,us-east-1c)', (v) =>
       v.split(',').map((z) => z.trim()),
     )

@@ -1,5 +1,7 @@
 import { Writable } from 'node:stream';
 import { Exec, type V1Pod, type V1Status } from '@kubernetes/client-node';
+import { toolboxImages } from '../../clusters/local/real-nodes/node-images.ts';
+import { nodeKindLabel } from '../../clusters/local/real-nodes/node-plan.ts';
 import type { CheckContext } from '../check.ts';
 import { collections } from '../support/collections.ts';
 import { waitFor } from '../support/wait-for.ts';
@@ -9,15 +11,19 @@ export const defaultProbeImage = 'registry.k8s.io/e2e-test-images/jessie-dnsutil
 
 /** A pod spec for running one-off commands in the cluster's own network and DNS, as upstream's e2e tests do. */
 export function probePodSpec(ctx: CheckContext, name: string, command: string[]): V1Pod {
+  // The embedded cluster's real nodes have no route out: its offline toolbox image (busybox), on a real node.
+  const realNodes = ctx.cluster.local?.realNodes !== undefined;
   return {
     metadata: { name, namespace: ctx.namespace, labels: { ...ctx.labels, 'gauntlet.dev/probe': name } },
     spec: {
       restartPolicy: 'Never',
       terminationGracePeriodSeconds: 0,
+      ...(realNodes ? { nodeSelector: { [nodeKindLabel]: 'real' } } : {}),
       containers: [
         {
           name: 'probe',
-          image: ctx.probe?.image ?? defaultProbeImage,
+          image: realNodes ? toolboxImages[0]! : (ctx.probe?.image ?? defaultProbeImage),
+          imagePullPolicy: 'IfNotPresent',
           command,
           resources: { requests: { cpu: '10m', memory: '16Mi' } },
           securityContext: { allowPrivilegeEscalation: false, runAsNonRoot: false },

@@ -27,11 +27,13 @@ export const serviceEnvironmentCheck: Check = {
     });
   },
   async assess(ctx, deadline) {
-    if (ctx.cluster.local)
+    // On the embedded cluster only its real nodes (if any) run containers: the probe pod goes there.
+    if (ctx.cluster.local && !ctx.cluster.local.realNodes)
       return {
         status: 'skipped',
         reason:
-          'pods on kwok nodes run no containers, so no pod environment can be read on the embedded cluster',
+          'pods on kwok nodes run no containers, so no pod environment can be read on the embedded cluster ' +
+          'without real nodes (--real-nodes N)',
       };
     const svc = await ctx.kube.core.readNamespacedService({ name, namespace: ctx.namespace });
     const probe = 'env-probe';

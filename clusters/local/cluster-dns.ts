@@ -17,7 +17,14 @@ export const corednsUser = 'system:coredns';
  */
 export async function writeCorefile(
   dir: string,
-  o: { config: LocalClusterConfig; port: number; kubeconfig: string; context: string },
+  o: {
+    config: LocalClusterConfig;
+    port: number;
+    kubeconfig: string;
+    context: string;
+    /** Another address to answer on: the cluster bridge's, behind the kube-dns Service for real nodes' pods. */
+    alsoBind?: string | undefined;
+  },
 ): Promise<ClusterDns> {
   const clusterDomain = o.config.dns.clusterDomain;
   const servedDomain = o.config.dns.servedDomain ?? clusterDomain;
@@ -27,7 +34,7 @@ export async function writeCorefile(
   const text = [
     '# Written by kube-gauntlet for one embedded cluster.',
     `${zones.map((z) => `${z}:${o.port}`).join(' ')} {`,
-    `    bind ${host}`,
+    `    bind ${[host, ...(o.alsoBind ? [o.alsoBind] : [])].join(' ')}`,
     '    errors',
     `    kubernetes ${zones.join(' ')} {`,
     `        kubeconfig ${o.kubeconfig} ${o.context}`,

@@ -6,6 +6,7 @@ import { clusterDir } from '../../src/paths.ts';
 import { findClusterProcesses, killClusterProcesses } from '../../src/process/cluster-processes.ts';
 import { failedLogsDir, readUid } from './cluster-state.ts';
 import { readSupervisorState } from './local-cluster-health.ts';
+import { removeRealNodeLeftovers } from './real-nodes/node-host.ts';
 
 /**
  * Stops every process of the named cluster and removes its directory: asks the supervisor to shut down in
@@ -42,6 +43,8 @@ export async function destroyLocalCluster(
       `cluster ${name}: ${left.length} processes survived SIGKILL: ${left.map((p) => `${p.pid} ${p.command}`).join(', ')}`,
     );
   }
+  // Real nodes' host side: their processes (and so their namespaces, mounts and veths) are gone by now.
+  await removeRealNodeLeftovers(uid);
   if (o.keepLogs) {
     // A failed `up` keeps its logs beside the state directory for the post-mortem.
     const kept = failedLogsDir(name);

@@ -18,6 +18,8 @@ import { destroyLocalCluster } from './destroy-cluster.ts';
 import { writeKubeconfig } from './kubeconfig.ts';
 import { supervisorLogTail, waitForApi } from './local-cluster-health.ts';
 import { createPki } from './pki.ts';
+import { ensureKubeDnsService } from './real-nodes/kube-dns-service.ts';
+import { type PreparedRealNodes, prepareRealNodes, provisionRealNodes } from './real-nodes/real-nodes.ts';
 import { createNodes, simulatedNodes, waitForNodesReady } from './simulated-nodes.ts';
 
 const clusterBinaries = [
@@ -85,12 +87,15 @@ export async function upLocalCluster(config: GauntletConfig, o: UpOptions): Prom
   })) as Record<ClusterBinary, ResolvedTool>;
 
   const uid = crypto.randomUUID();
+  // Before anything starts: a host that cannot run real nodes is told at once, with the reason.
+  const realNodes =
+    local.realNodes > 0 ? await prepareRealNodes(config, dir, uid, progress, o.signal) : undefined;
   await mkdir(join(dir, 'logs'), { recursive: true });
   await writeUid(dir, uid); // first, so a crash from here on leaves reapable leftovers
   // Started now, it boots while certificates and configuration are written, and begins once cluster.json appears.
   const supervisorExited = await startSupervisor(dir, uid);
   try {
-    const spec = await provision(config, dir, uid, tools, { ...o, supervisorExited });
+    const spec = await provision(config, dir, uid, tools, { ...o, supervisorExited, realNodes });
     return spec;
   } catch (error) {
     const tail = await supervisorLogTail(dir).catch(() => '');
@@ -109,14 +114,15 @@ async function provision(
   uid: string,
   tools: Partial<Record<ClusterBinary, ResolvedTool>> &
     Record<Exclude<ClusterBinary, 'coredns'>, ResolvedTool>,
-  o: UpOptions & { supervisorExited: () => boolean },
+  o: UpOptions & { supervisorExited: () => boolean; realNodes?: PreparedRealNodes | undefined },
 ): Promise<LocalClusterSpec> {
   const { name, local } = config.cluster;
   const { progress } = o;
   const counts = memberCounts(local.ha);
 
   progress.step(`generating certificates and configuration in ${dir}`);
-  const pki = await createPki(join(dir, 'pki'));
+  const plan = o.realNodes?.plan;
+  const pki = await createPki(join(dir, 'pki'), plan ? [`IP:${plan.bridgeIp}`] : []);
   // One allocation for every port, each free on all apiserver addresses, so no two components collide.
   const apiServerHosts = Array.from({ length: counts.apiServers }, (_, n) => apiServerHost(n));
   const ports = await freePorts(
@@ -158,6 +164,7 @@ async function provision(
         port: await freeTcpAndUdpPort(),
         kubeconfig: await kubeconfigFor('coredns.kubeconfig', 'coredns'),
         context: name,
+        alsoBind: plan?.bridgeIp,
       })
     : undefined;
   const kwokConfigFile = join(dir, 'kwok.yaml');
@@ -179,7 +186,22 @@ async function provision(
     kubeconfigs,
     kwokConfigFile,
     ...(tools.coredns && dns ? { coredns: { binary: tools.coredns.path, corefile: dns.corefile } } : {}),
+    ...(plan ? { realNodes: { bridgeIp: plan.bridgeIp } } : {}),
   });
+  if (o.realNodes) {
+    progress.step(
+      `preparing ${o.realNodes.plan.nodes.length} real nodes on bridge ${o.realNodes.plan.bridge}`,
+    );
+    components.push(
+      ...(await provisionRealNodes(o.realNodes, {
+        config,
+        dir,
+        uid,
+        pki,
+        apiServerPort: componentPorts.apiServer,
+      })),
+    );
+  }
   const etcdMembers = components
     .filter((c) => c.kind === 'etcd')
     .map((c, n) => ({
@@ -198,6 +220,8 @@ async function provision(
     loadBalancer: {
       listen: { host: '127.0.0.1', port: componentPorts.loadBalancer },
       backends: apiServerHosts.map((host) => ({ host, port: componentPorts.apiServer })),
+      // Real nodes and their pods reach the API on the cluster bridge, where the `kubernetes` Service points.
+      ...(plan ? { alsoListen: [{ host: plan.bridgeIp, port: componentPorts.apiServer }] } : {}),
     },
     kubeconfig,
     apiServers: components
@@ -209,9 +233,13 @@ async function provision(
       certFile: pki.apiserverEtcdClientCert,
       keyFile: pki.apiserverEtcdClientKey,
     },
-    versions: Object.fromEntries(Object.values(tools).map((t) => [t.name, t.version])),
+    versions: {
+      ...Object.fromEntries(Object.values(tools).map((t) => [t.name, t.version])),
+      ...o.realNodes?.versions,
+    },
     ...(dns ? { dns } : {}),
     components,
+    ...(plan ? { realNodes: plan } : {}),
   };
   await writeSpec(spec);
 
@@ -223,19 +251,26 @@ async function provision(
   const { kubeFromFile } = await import('../../src/kube/client.ts');
 
   const nodes = simulatedNodes(name, local);
-  const deadlines = upDeadlines(nodes.length);
+  const realCount = plan?.nodes.length ?? 0;
+  const deadlines = upDeadlines(nodes.length + realCount * 100);
   const kube = kubeFromFile(kubeconfig);
   await waitForApi(endpoint, dir, deadlines.apiMs, o.signal, o.supervisorExited);
   progress.step(
     `API healthy at ${endpoint}; creating ${nodes.length} nodes in zones ${local.zones.join(', ')}`,
   );
   // CoreDNS starts on /readyz too; its RBAC goes in first so its first list is (nearly always) allowed.
-  await Promise.all([dns ? ensureCorednsRbac(kube) : undefined, createNodes(kube, nodes)]);
+  await Promise.all([
+    dns ? ensureCorednsRbac(kube) : undefined,
+    createNodes(kube, nodes),
+    dns && plan ? ensureKubeDnsService(kube, plan.bridgeIp, dns.server.port) : undefined,
+  ]);
   const probeReplicas = Math.min(local.zones.length, nodes.length);
   await ensureProbeDeployment(kube, probeReplicas);
-  await waitForNodesReady(kube, name, nodes.length, deadlines.nodesMs, o.signal);
+  await waitForNodesReady(kube, name, nodes.length + realCount, deadlines.nodesMs, o.signal);
   if (probeCanRollOut(local)) {
-    progress.step(`${nodes.length} nodes Ready; waiting for the probe Deployment`);
+    progress.step(
+      `${nodes.length} simulated and ${realCount} real nodes Ready; waiting for the probe Deployment`,
+    );
     await waitForProbeAvailable(kube, probeReplicas, deadlines.probeMs, o.signal);
   } else {
     progress.step(

@@ -61,7 +61,7 @@ export async function waitForNodesReady(
     path: '/api/v1/nodes',
     query: { labelSelector },
     done: (nodes) => nodes.filter(isNodeReady).length >= expected || undefined,
-    what: `${expected} simulated nodes to be Ready`,
+    what: `${expected} nodes to be Ready`,
     progress: (nodes) => `${nodes.filter(isNodeReady).length} of ${expected} Ready`,
     timeoutMs,
     signal,

@@ -182,11 +182,16 @@ export async function runSupervisor(dir: string): Promise<void> {
   });
   await new Promise<void>((resolve) => server.listen({ host: '127.0.0.1', port: 0 }, resolve));
   // The cluster's endpoint lives in this process: one less runtime to boot on every `cluster up`.
-  const closeLoadBalancer = await startLoadBalancer(
-    spec.loadBalancer.listen,
-    spec.loadBalancer.backends,
-    (backend) => apiReady(`https://${backend.host}:${backend.port}`, dir, 1000),
+  const listeners = await Promise.all(
+    [spec.loadBalancer.listen, ...(spec.loadBalancer.alsoListen ?? [])].map((listen) =>
+      startLoadBalancer(listen, spec.loadBalancer.backends, (backend) =>
+        apiReady(`https://${backend.host}:${backend.port}`, dir, 1000),
+      ),
+    ),
   );
+  const closeLoadBalancer = async () => {
+    await Promise.all(listeners.map((close) => close()));
+  };
 
   for (const component of spec.components) {
     const m: Managed = {

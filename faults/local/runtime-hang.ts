@@ -1,6 +1,7 @@
 import { PatchStrategy, setHeaderOptions, type V1Pod } from '@kubernetes/client-node';
 import { z } from 'zod';
 import { kwokNodeAnnotation } from '../../clusters/local/components/kwok-zones.ts';
+import { realNodeContainerdPid } from '../../clusters/local/real-nodes/node-processes.ts';
 import { ConfigError } from '../../src/errors.ts';
 import type { Kube } from '../../src/kube/client.ts';
 import type { Fault } from '../fault.ts';
@@ -44,8 +45,21 @@ const undo = z.object({
   previous: z.string().nullable(),
   /** Every unfinished pod on the node when the runtime hung: these are marked, and only these are unmarked. */
   pods: z.array(markedPod),
+  /** A real node: its containerd is frozen instead (no markers); the cluster uid and node directory find it. */
+  real: z.object({ uid: z.string().min(1), nodeDir: z.string().min(1) }).optional(),
 });
 type Undo = z.infer<typeof undo>;
+
+/** SIGSTOP/SIGCONT of a real node's containerd; a runtime that is not running has nothing to freeze or thaw. */
+async function signalContainerd(real: NonNullable<Undo['real']>, signal: 'SIGSTOP' | 'SIGCONT') {
+  const pid = await realNodeContainerdPid(real.uid, real.nodeDir);
+  if (pid === undefined) {
+    if (signal === 'SIGSTOP')
+      throw new ConfigError(`runtime-hang: no containerd running for ${real.nodeDir}`);
+    return;
+  }
+  process.kill(pid, signal);
+}
 
 const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 
@@ -114,6 +128,12 @@ export const runtimeHang: Fault<z.infer<typeof spec>, Undo> = {
   targets: 'node',
   describe: (s, target) => {
     const node = target.kind === 'node' ? target.name : '?';
+    if (node.startsWith('real-'))
+      return (
+        `SIGSTOP the containerd of node/${node} if it is a real node (its kubelet reports NotReady "container ` +
+        `runtime is down" after its runtime request timeout; SIGCONT on revert); on a kwok node: annotate ` +
+        `node/${node} ${runtimeAnnotation}=${s.symptom}`
+      );
     return (
       `annotate node/${node} ${runtimeAnnotation}=${s.symptom} (kwok reports Ready=False, KubeletNotReady: ` +
       `"${symptomMessage[s.symptom]}"; its Lease stays renewed) and every unfinished pod on it ` +
@@ -126,6 +146,16 @@ export const runtimeHang: Fault<z.infer<typeof spec>, Undo> = {
         'runtime-hang acts on nodes of the embedded cluster, whose kwok plays the hang (fixtures/kwok/stages.yaml)',
       );
     const node = await ctx.kube.core.readNode({ name: target.name });
+    const real = ctx.cluster.local.realNodes?.nodes.find((n) => n.name === target.name);
+    if (real) {
+      // A real kubelet: the hang is the real thing, and so is what the kubelet reports (and when).
+      return {
+        node: target.name,
+        previous: null,
+        pods: [],
+        real: { uid: ctx.cluster.local.uid, nodeDir: real.dir },
+      };
+    }
     if (node.metadata?.annotations?.[kwokNodeAnnotation] !== 'fake')
       throw new ConfigError(
         `target: node ${target.name} is not played by kwok (no ${kwokNodeAnnotation}=fake)`,
@@ -147,11 +177,13 @@ export const runtimeHang: Fault<z.infer<typeof spec>, Undo> = {
     };
   },
   async apply(ctx, s, _target, undo) {
+    if (undo.real) return signalContainerd(undo.real, 'SIGSTOP');
     // Pods first: the runtime freezes what it holds before the kubelet notices and reports NotReady.
     await eachBounded(undo.pods, (pod) => markPod(ctx.kube, pod, hungPod));
     await markNode(ctx.kube, undo.node, s.symptom);
   },
   async revert(ctx, undo) {
+    if (undo.real) return signalContainerd(undo.real, 'SIGCONT');
     // Node first: the kubelet reports Ready as soon as the runtime answers, then the pods proceed. Only markers
     // this fault set are touched, so reverting twice, or an intent whose apply never ran, changes nothing.
     const node = await ctx.kube.core.readNode({ name: undo.node }).catch((error: { code?: number }) => {

@@ -11,6 +11,7 @@ export interface ClusterOptions {
   provisioner?: string;
   ha?: boolean;
   nodesPerZone?: number;
+  realNodes?: number;
   zones?: string[];
   kubeconfig?: string;
   context?: string;
@@ -25,6 +26,7 @@ export function configFromOptions(
     provisioner: options.provisioner,
     ha: options.ha,
     nodesPerZone: options.nodesPerZone,
+    realNodes: options.realNodes,
     zones: options.zones,
     kubeconfig: options.kubeconfig,
     context: options.context,

@@ -9,6 +9,7 @@ export interface ConfigOverrides {
   provisioner?: string;
   ha?: boolean;
   nodesPerZone?: number;
+  realNodes?: number;
   zones?: string[];
   kubeconfig?: string;
   context?: string;
@@ -67,6 +68,7 @@ function applyOverrides(raw: unknown, o: ConfigOverrides): unknown {
   if (o.keep !== undefined) cluster.keep = o.keep;
   if (o.ha !== undefined) local.ha = o.ha;
   if (o.nodesPerZone !== undefined) local.nodesPerZone = o.nodesPerZone;
+  if (o.realNodes !== undefined) local.realNodes = o.realNodes;
   if (o.zones !== undefined) local.zones = o.zones;
   if (o.kubeconfig !== undefined) existing.kubeconfig = o.kubeconfig;
   if (o.context !== undefined) existing.context = o.context;

@@ -36,6 +36,11 @@ const timings = z.strictObject({
   notReadyTolerationSeconds: z.number().int().min(0).max(3600).default(30),
   unreachableTolerationSeconds: z.number().int().min(0).max(3600).default(30),
   leaderElectionLeaseSeconds: seconds.default(15),
+  /**
+   * Real nodes' kubelet runtimeRequestTimeout: a hung container runtime turns the node NotReady
+   * ("container runtime is down") about 30 s + this after the hang, not at once.
+   */
+  runtimeRequestTimeoutSeconds: seconds.default(15),
 });
 
 const dnsLabel = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -66,6 +71,11 @@ export const localClusterConfigSchema = z
       .min(1, 'expected at least one zone')
       .default(['us-east-1a', 'us-east-1b', 'us-east-1c']),
     nodesPerZone: z.number().int().min(1, 'expected at least 1 node per zone').max(2000).default(3),
+    /**
+     * Real nodes (a kubelet and containerd in a namespace sandbox each) beside the simulated ones, spread
+     * round the zones. 0 (the default) runs simulated nodes only.
+     */
+    realNodes: z.number().int().min(0).max(16).default(0),
     apiServerPort: port.default(0),
     /**
      * etcd's backend quota; the etcd-pressure fault fills toward it. 256 MiB (etcd's default is 2 GiB) so that

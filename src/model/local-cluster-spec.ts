@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { localClusterConfigSchema } from '../config/schema.ts';
+import { localClusterConfigSchema, localComponentNames } from '../config/schema.ts';
 
 /**
  * The embedded cluster as the harness describes it in cluster.json: written by `cluster up`, read back by the
@@ -13,7 +13,8 @@ const hostPort = z.strictObject({ host: z.string().min(1), port: z.number().int(
 export const componentSpecSchema = z.strictObject({
   /** Unique within the cluster: etcd-0, kube-apiserver-1, kwok, ... */
   id: z.string().min(1),
-  kind: z.enum(['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kwok', 'coredns']),
+  /** A configurable component, or a real node (its sandbox: fixtures/real-node/launch.sh). */
+  kind: z.enum([...localComponentNames, 'real-node']),
   command: z.string().min(1),
   args: z.array(z.string()),
   logFile: z.string().min(1),
@@ -51,7 +52,12 @@ export const localClusterSpecSchema = z.strictObject({
   /** https://127.0.0.1:<port>, the load balancer every client uses. */
   endpoint: z.string().min(1),
   /** Where the supervisor's load balancer listens, and the apiservers it spreads connections over. */
-  loadBalancer: z.strictObject({ listen: hostPort, backends: z.array(hostPort) }),
+  loadBalancer: z.strictObject({
+    listen: hostPort,
+    backends: z.array(hostPort),
+    /** More addresses it listens on: the cluster bridge's, which real nodes and their pods reach. */
+    alsoListen: z.array(hostPort).optional(),
+  }),
   kubeconfig: z.string().min(1),
   apiServers: z.array(z.strictObject({ id: z.string(), url: z.string() })),
   etcdMembers: z.array(
@@ -62,6 +68,26 @@ export const localClusterSpecSchema = z.strictObject({
   /** The cluster's DNS server (the embedded CoreDNS); absent when CoreDNS is disabled. */
   dns: clusterDnsSchema.optional(),
   components: z.array(componentSpecSchema),
+  /** The real nodes' network and sandboxes; absent on a cluster of simulated nodes only. */
+  realNodes: z
+    .strictObject({
+      /** The host bridge every node's veth is on (owned by the cluster, removed by `down`). */
+      bridge: z.string().min(1),
+      bridgeIp: z.string().min(1),
+      /** Parent of every node's cgroup subtree, in each cgroup v1 hierarchy. */
+      cgroupParent: z.string().min(1),
+      nodes: z.array(
+        z.strictObject({
+          name: z.string().min(1),
+          zone: z.string().min(1),
+          ip: z.string().min(1),
+          podCidr: z.string().min(1),
+          dir: z.string().min(1),
+          componentId: z.string().min(1),
+        }),
+      ),
+    })
+    .optional(),
 });
 export type LocalClusterSpec = z.output<typeof localClusterSpecSchema>;
 

@@ -13,16 +13,35 @@ export const TOOL_NAMES = [
   'kwokctl',
   'coredns',
   'vegeta',
+  // Real nodes (issue 12): the kubelet and its runtime, run inside node sandboxes.
+  'kubelet',
+  'kube-proxy',
+  'containerd',
+  'ctr',
+  'containerd-shim-runc-v2',
+  'runc',
+  'cni-bridge',
+  'cni-host-local',
+  'cni-loopback',
+  'cni-portmap',
 ] as const;
 export type ToolName = (typeof TOOL_NAMES)[number];
 
 /** Binaries built by one `go` invocation share a group: they are obtained, and cached, together. */
+const KUBERNETES_VERSION = 'v1.36.3';
 export const GROUP_VERSIONS = {
-  kubernetes: 'v1.36.3',
+  kubernetes: KUBERNETES_VERSION,
+  // The node binaries come from the same Kubernetes wrapper module and version as the control plane.
+  'kubernetes-node': KUBERNETES_VERSION,
   etcd: 'v3.6.16',
   kwok: 'v0.8.0',
   coredns: 'v1.14.7',
   vegeta: 'v12.13.0',
+  containerd: 'v2.4.2',
+  // The shim is the same release as containerd, built without cgo (as upstream ships it).
+  'containerd-shim': 'v2.4.2',
+  runc: 'v1.5.3',
+  'cni-plugins': 'v1.10.0',
 } as const;
 export type GroupName = keyof typeof GROUP_VERSIONS;
 
@@ -48,7 +67,15 @@ export type BuildSpec =
       replacementVersion: (module: string) => string;
     }
   /** Plain `GOBIN=<dir> go install pkg@version`. */
-  | { kind: 'install'; packages: BuildPackage[]; ldflags: string };
+  | {
+      kind: 'install';
+      packages: BuildPackage[];
+      ldflags: string;
+      /** Go build tags (`-tags a,b`). */
+      tags?: string[];
+      /** Extra environment for go, e.g. CGO_ENABLED. */
+      env?: Record<string, string>;
+    };
 
 /**
  * An official release file. `members` maps each tool it provides to its path inside the archive,
@@ -95,22 +122,26 @@ export function kubeLdflags(version: string): string {
 }
 
 const KUBE_TOOLS = ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler'] as const;
+const KUBE_NODE_TOOLS = ['kubelet', 'kube-proxy'] as const;
 
-function kubernetes(): GroupSpec {
-  const version = GROUP_VERSIONS.kubernetes;
+function kubernetes(
+  name: 'kubernetes' | 'kubernetes-node',
+  tools: readonly (typeof KUBE_TOOLS)[number][] | readonly (typeof KUBE_NODE_TOOLS)[number][],
+): GroupSpec {
+  const version = GROUP_VERSIONS[name];
   return {
-    name: 'kubernetes',
+    name,
     version,
-    tools: [...KUBE_TOOLS],
+    tools: [...tools],
     build: {
       kind: 'wrapper',
       modules: ['k8s.io/kubernetes'],
-      packages: KUBE_TOOLS.map((tool) => ({ tool, pkg: `k8s.io/kubernetes/cmd/${tool}`, builtAs: tool })),
+      packages: tools.map((tool) => ({ tool, pkg: `k8s.io/kubernetes/cmd/${tool}`, builtAs: tool })),
       ldflags: kubeLdflags(version),
       replacementVersion: () => stagingVersion(version),
     },
     artifacts: (os, arch) =>
-      KUBE_TOOLS.map((tool) => {
+      tools.map((tool) => {
         const url = `https://dl.k8s.io/release/${version}/bin/${os}/${arch}/${tool}`;
         return {
           url,
@@ -227,7 +258,159 @@ function vegeta(): GroupSpec {
   };
 }
 
-export const GROUPS: readonly GroupSpec[] = [kubernetes(), etcd(), kwok(), coredns(), vegeta()];
+function containerd(): GroupSpec {
+  const version = GROUP_VERSIONS.containerd;
+  const tools = ['containerd', 'ctr'] as const;
+  return {
+    name: 'containerd',
+    version,
+    tools: [...tools],
+    build: {
+      kind: 'install',
+      packages: tools.map((tool) => ({
+        tool,
+        pkg: `github.com/containerd/containerd/v2/cmd/${tool}`,
+        builtAs: tool,
+      })),
+      ldflags: `-s -w -X github.com/containerd/containerd/v2/version.Version=${version}`,
+      // No btrfs snapshotter (no headers needed); no man pages from urfave/cli.
+      tags: ['no_btrfs', 'urfave_cli_no_docs'],
+    },
+    artifacts: (os, arch) => [
+      containerdRelease(version, os, arch, { containerd: 'bin/containerd', ctr: 'bin/ctr' }),
+    ],
+  };
+}
+
+function containerdRelease(
+  version: string,
+  os: string,
+  arch: string,
+  members: Artifact['members'],
+): Artifact {
+  const fileName = `containerd-${version.slice(1)}-${os}-${arch}.tar.gz`;
+  const url = `https://github.com/containerd/containerd/releases/download/${version}/${fileName}`;
+  return { url, checksumUrl: `${url}.sha256sum`, fileName, archive: true, members };
+}
+
+function containerdShim(): GroupSpec {
+  const version = GROUP_VERSIONS['containerd-shim'];
+  return {
+    name: 'containerd-shim',
+    version,
+    tools: ['containerd-shim-runc-v2'],
+    build: {
+      kind: 'install',
+      packages: [
+        {
+          tool: 'containerd-shim-runc-v2',
+          pkg: 'github.com/containerd/containerd/v2/cmd/containerd-shim-runc-v2',
+          builtAs: 'containerd-shim-runc-v2',
+        },
+      ],
+      ldflags: '-s -w',
+      env: { CGO_ENABLED: '0' },
+    },
+    artifacts: (os, arch) => [
+      containerdRelease(version, os, arch, { 'containerd-shim-runc-v2': 'bin/containerd-shim-runc-v2' }),
+    ],
+  };
+}
+
+function runc(): GroupSpec {
+  const version = GROUP_VERSIONS.runc;
+  return {
+    name: 'runc',
+    version,
+    tools: ['runc'],
+    // cgo with libseccomp (Debian's libseccomp-dev): without the seccomp tag a pod asking for the
+    // RuntimeDefault profile fails to start.
+    build: {
+      kind: 'install',
+      packages: [{ tool: 'runc', pkg: 'github.com/opencontainers/runc', builtAs: 'runc' }],
+      ldflags: `-s -w -X main.version=${version.slice(1)}`,
+      tags: ['seccomp'],
+      env: { CGO_ENABLED: '1' },
+    },
+    artifacts: (os, arch) => {
+      if (os !== 'linux') return [];
+      const fileName = `runc.${arch}`;
+      const base = `https://github.com/opencontainers/runc/releases/download/${version}`;
+      return [
+        {
+          url: `${base}/${fileName}`,
+          checksumUrl: `${base}/runc.sha256sum`,
+          fileName,
+          archive: false,
+          members: { runc: null },
+        },
+      ];
+    },
+  };
+}
+
+/** CNI plugins are cached as cni-<type>; a node's CNI bin directory names them by type. */
+export const CNI_PLUGINS = {
+  'cni-bridge': 'main/bridge',
+  'cni-host-local': 'ipam/host-local',
+  'cni-loopback': 'main/loopback',
+  'cni-portmap': 'meta/portmap',
+} as const;
+export type CniPluginTool = keyof typeof CNI_PLUGINS;
+
+export function cniPluginType(tool: CniPluginTool): string {
+  return tool.slice('cni-'.length);
+}
+
+function cniPlugins(): GroupSpec {
+  const version = GROUP_VERSIONS['cni-plugins'];
+  const tools = Object.keys(CNI_PLUGINS) as CniPluginTool[];
+  return {
+    name: 'cni-plugins',
+    version,
+    tools,
+    build: {
+      kind: 'install',
+      packages: tools.map((tool) => ({
+        tool,
+        pkg: `github.com/containernetworking/plugins/plugins/${CNI_PLUGINS[tool]}`,
+        builtAs: cniPluginType(tool),
+      })),
+      ldflags: '-s -w',
+      env: { CGO_ENABLED: '0' },
+    },
+    artifacts: (os, arch) => {
+      const fileName = `cni-plugins-${os}-${arch}-${version}.tgz`;
+      const url = `https://github.com/containernetworking/plugins/releases/download/${version}/${fileName}`;
+      const members: Artifact['members'] = {};
+      for (const tool of tools) members[tool] = `./${cniPluginType(tool)}`;
+      return [{ url, checksumUrl: `${url}.sha256`, fileName, archive: true, members }];
+    },
+  };
+}
+
+export const GROUPS: readonly GroupSpec[] = [
+  kubernetes('kubernetes', KUBE_TOOLS),
+  etcd(),
+  kwok(),
+  coredns(),
+  vegeta(),
+  kubernetes('kubernetes-node', KUBE_NODE_TOOLS),
+  containerd(),
+  containerdShim(),
+  runc(),
+  cniPlugins(),
+];
+
+/** The binaries a real node (kubelet + containerd sandbox) needs. */
+export const REAL_NODE_TOOLS = [
+  ...KUBE_NODE_TOOLS,
+  'containerd',
+  'ctr',
+  'containerd-shim-runc-v2',
+  'runc',
+  ...(Object.keys(CNI_PLUGINS) as CniPluginTool[]),
+] as const satisfies readonly ToolName[];
 
 export function groupOf(name: ToolName): GroupSpec {
   const group = GROUPS.find((g) => g.tools.includes(name));

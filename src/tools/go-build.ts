@@ -115,7 +115,7 @@ export async function buildGroup(group: GroupSpec, opts: GoBuildOptions): Promis
   const base = { progress: opts.progress, tools, ...(opts.signal ? { signal: opts.signal } : {}) };
   const doing = `building ${tools.join(', ')} ${group.version}`;
   // Say up front how long this may take: nothing else will be printed for minutes.
-  const slow = group.name === 'kubernetes' ? '30+ minutes on 2 cores' : 'several minutes';
+  const slow = group.name.startsWith('kubernetes') ? '30+ minutes on 2 cores' : 'several minutes';
   opts.progress.step(`${doing} from source with go (with a cold Go build cache: ${slow})`);
 
   if (build.kind === 'wrapper') {
@@ -140,12 +140,20 @@ export async function buildGroup(group: GroupSpec, opts: GoBuildOptions): Promis
       },
     );
   } else {
+    const tags = build.tags && build.tags.length > 0 ? ['-tags', build.tags.join(',')] : [];
     await runGo(
-      ['install', '-v', '-ldflags', build.ldflags, ...build.packages.map((p) => `${p.pkg}@${group.version}`)],
+      [
+        'install',
+        '-v',
+        ...tags,
+        '-ldflags',
+        build.ldflags,
+        ...build.packages.map((p) => `${p.pkg}@${group.version}`),
+      ],
       {
         ...base,
         cwd: opts.workDir,
-        env: { GOBIN: out },
+        env: { ...build.env, GOBIN: out },
         doing,
       },
     );

@@ -11,6 +11,7 @@ export {
   GROUP_VERSIONS,
   type GroupName,
   isToolName,
+  REAL_NODE_TOOLS,
   TOOL_NAMES,
   type ToolName,
   toolVersion,

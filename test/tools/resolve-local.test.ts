@@ -128,6 +128,16 @@ describe('tools: explicit paths and the cache', () => {
       'kwokctl',
       'coredns',
       'vegeta',
+      'kubelet',
+      'kube-proxy',
+      'containerd',
+      'ctr',
+      'containerd-shim-runc-v2',
+      'runc',
+      'cni-bridge',
+      'cni-host-local',
+      'cni-loopback',
+      'cni-portmap',
     ]);
     expect(rows.find((r) => r.name === 'coredns')).to.deep.equal({
       name: 'coredns',

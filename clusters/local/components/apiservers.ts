@@ -27,7 +27,9 @@ export function apiServers(i: ComponentInputs): ComponentSpec[] {
       command: i.binaries['kube-apiserver'],
       args: [
         `--bind-address=${apiServerHost(n)}`,
-        `--advertise-address=${apiServerHost(n)}`,
+        // With real nodes, the `kubernetes` Service's endpoint is the load balancer's listener on the cluster
+        // bridge (same port), which pods reach; otherwise the apiserver's own loopback address.
+        `--advertise-address=${i.realNodes?.bridgeIp ?? apiServerHost(n)}`,
         `--secure-port=${ports.apiServer}`,
         `--etcd-servers=${etcdServers.join(',')}`,
         `--etcd-cafile=${pki.caCert}`,
@@ -39,7 +41,12 @@ export function apiServers(i: ComponentInputs): ComponentSpec[] {
         `--service-account-key-file=${pki.serviceAccountPub}`,
         `--service-account-signing-key-file=${pki.serviceAccountKey}`,
         '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
-        '--authorization-mode=RBAC',
+        // As a real cluster: kubelets (system:node:<name>) are confined to their own node and its pods.
+        '--authorization-mode=Node,RBAC',
+        '--enable-admission-plugins=NodeRestriction',
+        `--kubelet-client-certificate=${pki.clients['kube-apiserver-kubelet-client'].cert}`,
+        `--kubelet-client-key=${pki.clients['kube-apiserver-kubelet-client'].key}`,
+        '--kubelet-preferred-address-types=InternalIP',
         '--service-cluster-ip-range=10.96.0.0/16',
         '--allow-privileged=true',
         `--default-not-ready-toleration-seconds=${t.notReadyTolerationSeconds}`,

@@ -27,6 +27,8 @@ export interface ComponentInputs {
   kwokConfigFile: string;
   /** The CoreDNS binary and its Corefile; absent when CoreDNS is disabled. */
   coredns?: { binary: string; corefile: string };
+  /** Present when the cluster has real nodes: the cluster bridge's address on this host. */
+  realNodes?: { bridgeIp: string };
 }
 
 export const apiServerHost = (index: number) => `127.0.0.${index + 1}`;
