@@ -1,5 +1,6 @@
 import { cp, mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { preflight } from '../../checks/preflight.ts';
 import { holdRunLease } from '../../checks/run-lease.ts';
 import { attachLocalCluster, provisionCluster, teardownCluster } from '../../clusters/provision.ts';
 import { pendingIn } from '../../faults/engine/ledger.ts';
@@ -40,6 +41,7 @@ export async function runJob(flags: RunJobOptions): Promise<void> {
   let outcome: SuiteOutcome | undefined;
   let lease: { release(): Promise<void> } | undefined;
   let report: string | undefined;
+  let findings: string[] | undefined;
   const started = new Date();
   try {
     emitProgress({ event: 'phase', phase: 'bootstrap', detail: `run ${runId}` });
@@ -58,6 +60,13 @@ export async function runJob(flags: RunJobOptions): Promise<void> {
       );
       return undefined;
     });
+    findings = await preflight(run.kube, cluster);
+    if (findings.length === 0)
+      log.step('preflight: apiserver ready, no etcd alarm, nodes Ready, no system pod Pending');
+    else
+      log.step(
+        `preflight: the cluster looks unwell before any check (verdicts below may follow from this):\n${findings.map((f) => `  - ${f}`).join('\n')}`,
+      );
     log.step(`running suites: ${config.run.suites.join(', ')}`);
     emitProgress({ event: 'phase', phase: 'suite', detail: config.run.suites.join(', ') });
     outcome = await runSuites(config.run.suites, {
@@ -76,7 +85,13 @@ export async function runJob(flags: RunJobOptions): Promise<void> {
         () => undefined,
       );
     }
-    await writeSummary(outDir, { runId, startedAt: started, cluster, outcome }).catch(() => undefined);
+    await writeSummary(outDir, {
+      runId,
+      startedAt: started,
+      cluster,
+      outcome,
+      ...(findings ? { preflight: findings } : {}),
+    }).catch(() => undefined);
     if (cluster && !config.cluster.keep) await teardownCluster(cluster, log);
     else if (cluster?.owned)
       log.step(`cluster ${cluster.name} kept running (gauntlet cluster down --name ${cluster.name})`);
