@@ -77,7 +77,7 @@ describe('verdicts: failures, errors, nothing tested, preflight', function () {
     expect(r.exitCode, r.stderr).to.equal(ExitCode.CheckFailed);
     expect(r.summary).to.include({ verdict: 'failed', failed: 1, broken: 0, passed: 0 });
     const testcase = r.junit.testsuites.testsuite.testcase;
-    expect(testcase.failure['@_message']).to.match(/^endpoint-slices: EndpointSlices of Service /);
+    expect(testcase.failure['@_message']).to.match(/^endpoint-slices: Service gauntlet-endpoint-slices-/);
     expect(testcase.failure['#text']).to.not.match(/\n\s+at /);
     expect(testcase.error).to.equal(undefined);
     const result = r.results.find((x) => x.name === 'assess');
@@ -219,5 +219,30 @@ describe('verdicts: failures, errors, nothing tested, preflight', function () {
         body: [{ op: 'replace', path: '/spec/taints', value: node.spec?.taints ?? [] }],
       });
     }
+  });
+
+  it('fault inject --dry-run refuses what the real run refuses, with the same exit code, and neither leaves a run directory', async () => {
+    // Through --kubeconfig the embedded cluster is a cluster the harness does not run: zone-loss cannot act on it.
+    const out = join(state, 'out-faults');
+    const args = [
+      'fault',
+      'inject',
+      'zone-loss',
+      '--kubeconfig',
+      kubeconfig,
+      '--zone',
+      'us-east-1a',
+      '--for',
+      '1',
+      '--out',
+      out,
+    ];
+    const dry = await gauntlet([...args, '--dry-run'], env);
+    const real = await gauntlet(args, env);
+    expect(dry.exitCode, dry.stderr).to.equal(ExitCode.Usage);
+    expect(real.exitCode, real.stderr).to.equal(ExitCode.Usage);
+    expect(dry.stderr).to.contain('zone-loss acts on zones of the embedded cluster');
+    expect(dry.stdout).to.not.contain('dry run:');
+    expect(await readdir(out).catch(() => [])).to.deep.equal([]);
   });
 });
