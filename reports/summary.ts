@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ProvisionedCluster } from '../src/model/cluster.ts';
-import { nothingTested, type SuiteOutcome } from '../src/model/outcome.ts';
+import { nothingTested, type SuiteOutcome, sharedCauses } from '../src/model/outcome.ts';
 import { runScenarioFigures, type ScenarioFigures } from './scenario-figures.ts';
 import { type RunVersions, runVersions } from './versions.ts';
 
@@ -53,6 +53,7 @@ export async function writeSummary(
     versions: await runVersions(cluster),
     scenarios: await runScenarioFigures(outDir),
     ...outcome,
+    ...(outcome ? { causes: sharedCauses(outcome) } : {}),
   };
   const file = join(outDir, 'summary.json');
   await writeFile(file, `${JSON.stringify(summary, null, 2)}\n`);

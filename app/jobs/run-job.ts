@@ -11,7 +11,7 @@ import { ExitCode, GauntletError } from '../../src/errors.ts';
 import { progress } from '../../src/log.ts';
 import type { ProvisionedCluster } from '../../src/model/cluster.ts';
 import { emitProgress } from '../../src/model/events.ts';
-import { nothingTested, type SuiteOutcome } from '../../src/model/outcome.ts';
+import { nothingTested, type SuiteOutcome, sharedCauses } from '../../src/model/outcome.ts';
 import { setRunContext } from '../../src/model/run-context.ts';
 import { newRunId } from '../../src/model/run-id.ts';
 import { Interrupted, interruptSignal } from './interrupt.ts';
@@ -100,6 +100,8 @@ export async function runJob(flags: RunJobOptions): Promise<void> {
   const { passed, failed, broken, skipped } = outcome;
   for (const line of skipLines(outcome)) log.step(line);
   for (const warning of outcome.warnings) log.step(`warning: ${warning}`);
+  for (const { cause, tests } of sharedCauses(outcome))
+    log.step(`CLUSTER-WIDE CAUSE: ${tests} tests broke on the same API refusal: ${cause}`);
   log.step(
     `${passed} passed, ${failed} failed (cluster), ${broken} broken (harness), ${skipped} skipped; summary in ${join(outDir, 'summary.json')}${report ? `; report: ${report}` : ''}`,
   );

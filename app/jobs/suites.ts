@@ -5,6 +5,7 @@ import Mocha from 'mocha';
 import { allureCategories } from '../../reports/allure-categories.ts';
 import { writeJUnit } from '../../reports/junit-report.ts';
 import { isClusterVerdict } from '../../src/errors.ts';
+import { KubeApiError } from '../../src/kube/readable-api-errors.ts';
 import { emitProgress } from '../../src/model/events.ts';
 import { emptyOutcome, type SuiteOutcome, type TestOutcome } from '../../src/model/outcome.ts';
 import { skipReasonOf } from '../../src/model/skip-reason.ts';
@@ -118,11 +119,17 @@ export async function runSuites(
       outcome[state] += 1;
       outcome.tests.push(entry);
     };
-    const verdict = (error: unknown): Pick<TestOutcome, 'state' | 'error' | 'stack'> => {
+    const verdict = (error: unknown): Pick<TestOutcome, 'state' | 'error' | 'stack' | 'cause'> => {
       const e = error as Error | undefined;
       const message = e?.message ?? String(error);
       if (isClusterVerdict(error)) return { state: 'failed', error: message };
-      return { state: 'broken', error: message, stack: e?.stack ?? message };
+      const detail = (error as { detail?: unknown } | undefined)?.detail;
+      return {
+        state: 'broken',
+        error: message,
+        stack: e?.stack ?? message,
+        ...(error instanceof KubeApiError && typeof detail === 'string' ? { cause: detail } : {}),
+      };
     };
     runner.on('pass', (test) => record(test, { state: 'passed' }));
     runner.on('fail', (runnable, error) => {

@@ -15,6 +15,8 @@ export interface TestOutcome {
   stack?: string;
   /** skipped: why. */
   reason?: string;
+  /** broken by an API refusal: the server's own words, to tell a cluster-wide cause shared by many tests. */
+  cause?: string;
   /** The hook ("before all" hook) whose failure ended this test without running it. */
   hook?: string;
 }
@@ -41,3 +43,13 @@ export const emptyOutcome = (): SuiteOutcome => ({
 
 /** Nothing was tested: no test ran, or every selected one was skipped. */
 export const nothingTested = (o: SuiteOutcome) => o.passed + o.failed + o.broken === 0;
+
+/** Causes that broke two tests or more ("etcdserver: mvcc: database space exceeded"), said once, most frequent first. */
+export function sharedCauses(o: SuiteOutcome): { cause: string; tests: number }[] {
+  const counts = new Map<string, number>();
+  for (const t of o.tests) if (t.cause) counts.set(t.cause, (counts.get(t.cause) ?? 0) + 1);
+  return [...counts]
+    .filter(([, n]) => n >= 2)
+    .sort((a, b) => b[1] - a[1])
+    .map(([cause, tests]) => ({ cause, tests }));
+}
