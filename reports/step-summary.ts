@@ -6,8 +6,10 @@ import type { RunSummary } from './summary.ts';
 type Summary = RunSummary & {
   passed?: number;
   failed?: number;
-  pending?: number;
-  tests?: { suite: string; title: string; state: string; error?: string }[];
+  broken?: number;
+  skipped?: number;
+  warnings?: string[];
+  tests?: { suite: string; title: string; state: string; error?: string; reason?: string; hook?: string }[];
 };
 
 const seconds = (ms: number | undefined) => (ms === undefined ? '-' : `${(ms / 1000).toFixed(1)} s`);
@@ -15,17 +17,36 @@ const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\s*\n\s*/g, ' ');
 
 /** A short Markdown account of a run: verdict, counts, failed tests, recovery per scenario. */
 export function stepSummaryMarkdown(s: Summary, reportPath?: string): string {
-  const icon = s.verdict === 'passed' ? '✅' : '❌';
+  const icon = s.verdict === 'passed' ? '✅' : s.verdict === 'nothing-tested' ? '⚠️' : '❌';
   const lines = [
     `### ${icon} gauntlet run \`${s.runId}\`: ${s.verdict}`,
     '',
-    `${s.passed ?? 0} passed, ${s.failed ?? 0} failed, ${s.pending ?? 0} skipped`,
+    `${s.passed ?? 0} passed, ${s.failed ?? 0} failed, ${s.broken ?? 0} broken, ${s.skipped ?? 0} skipped`,
   ];
-  const failed = (s.tests ?? []).filter((t) => t.state === 'failed');
-  if (failed.length > 0) {
-    lines.push('', '**Failed**', '');
-    for (const t of failed)
-      lines.push(`- ${cell(`${t.suite} ${t.title}`)}${t.error ? `: ${cell(t.error).slice(0, 300)}` : ''}`);
+  const list = (
+    heading: string,
+    state: string,
+    detail: (t: NonNullable<Summary['tests']>[number]) => string,
+  ) => {
+    const tests = (s.tests ?? []).filter((t) => t.state === state);
+    if (tests.length === 0) return;
+    lines.push('', `**${heading}**`, '');
+    for (const t of tests) {
+      const d = detail(t);
+      lines.push(`- ${cell(`${t.suite} ${t.title}`)}${d ? `: ${cell(d).slice(0, 300)}` : ''}`);
+    }
+  };
+  const cause = (t: { error?: string; hook?: string }) => `${t.hook ? `${t.hook}: ` : ''}${t.error ?? ''}`;
+  list('Failed (cluster behaviour)', 'failed', cause);
+  list('Broken (harness errors)', 'broken', cause);
+  list('Skipped', 'skipped', (t) => t.reason ?? 'no reason given');
+  if (s.preflight?.length) {
+    lines.push('', '**Preflight findings**', '');
+    for (const p of s.preflight) lines.push(`- ${cell(p)}`);
+  }
+  if (s.warnings?.length) {
+    lines.push('', '**Warnings**', '');
+    for (const w of s.warnings) lines.push(`- ${cell(w)}`);
   }
   if (s.scenarios?.length) {
     lines.push(

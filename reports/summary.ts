@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ProvisionedCluster } from '../src/model/cluster.ts';
-import type { SuiteOutcome } from '../src/model/outcome.ts';
+import { nothingTested, type SuiteOutcome, sharedCauses } from '../src/model/outcome.ts';
 import { runScenarioFigures, type ScenarioFigures } from './scenario-figures.ts';
 import { type RunVersions, runVersions } from './versions.ts';
 
@@ -10,7 +10,13 @@ export interface RunSummary {
   runId: string;
   startedAt: string;
   finishedAt: string;
-  verdict: 'passed' | 'failed' | 'error';
+  /**
+   * failed: the cluster failed a verdict; broken: the harness (or its access to the cluster) failed; nothing-tested:
+   * no test ran or every one was skipped; error: the run ended before the suites did.
+   */
+  verdict: 'passed' | 'failed' | 'broken' | 'nothing-tested' | 'error';
+  /** What the preflight health look found before the suites started (empty: nothing wrong). */
+  preflight?: string[];
   cluster?: { name: string; provisioner: string; versions?: Record<string, string> };
   /** Versions of the cluster's components and of the harness's tools. */
   versions: RunVersions;
@@ -20,14 +26,21 @@ export interface RunSummary {
 
 export async function writeSummary(
   outDir: string,
-  run: { runId: string; startedAt: Date; cluster?: ProvisionedCluster; outcome?: SuiteOutcome },
+  run: {
+    runId: string;
+    startedAt: Date;
+    cluster?: ProvisionedCluster;
+    outcome?: SuiteOutcome;
+    preflight?: string[];
+  },
 ): Promise<string> {
   const { cluster, outcome } = run;
   const summary: RunSummary & Partial<SuiteOutcome> = {
     runId: run.runId,
     startedAt: run.startedAt.toISOString(),
     finishedAt: new Date().toISOString(),
-    verdict: outcome ? (outcome.failed > 0 ? 'failed' : 'passed') : 'error',
+    verdict: verdictOf(outcome),
+    ...(run.preflight ? { preflight: run.preflight } : {}),
     ...(cluster
       ? {
           cluster: {
@@ -40,8 +53,17 @@ export async function writeSummary(
     versions: await runVersions(cluster),
     scenarios: await runScenarioFigures(outDir),
     ...outcome,
+    ...(outcome ? { causes: sharedCauses(outcome) } : {}),
   };
   const file = join(outDir, 'summary.json');
   await writeFile(file, `${JSON.stringify(summary, null, 2)}\n`);
   return file;
+}
+
+export function verdictOf(outcome: SuiteOutcome | undefined): RunSummary['verdict'] {
+  if (!outcome) return 'error';
+  if (outcome.failed > 0) return 'failed';
+  if (outcome.broken > 0) return 'broken';
+  if (nothingTested(outcome)) return 'nothing-tested';
+  return 'passed';
 }

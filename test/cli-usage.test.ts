@@ -1,4 +1,4 @@
-import { access, mkdtemp, writeFile } from 'node:fs/promises';
+import { access, mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -106,5 +106,16 @@ describe('CLI usage and bad input', () => {
     const result = await gauntlet(['run', '--kubeconfig', '/nonexistent/kubeconfig', '--out', out], env);
     expect(result.exitCode).to.equal(ExitCode.Usage);
     expect(result.stderr).to.contain('cluster.existing.kubeconfig');
+  });
+
+  it('report with no argument passes over run directories that hold no results, and says so when none does', async () => {
+    const out = await mkdtemp(join(tmpdir(), 'gauntlet-cli-out-'));
+    await mkdir(join(out, '20260101-000000-aaaa'), { recursive: true });
+    await mkdir(join(out, '20260101-000001-bbbb'), { recursive: true });
+    const result = await gauntlet(['report', '--out', out], env);
+    expect(result.exitCode).to.equal(ExitCode.Usage);
+    expect(result.stderr).to.contain(
+      `no run directory under ${out} holds results (2 without allure-results)`,
+    );
   });
 });

@@ -114,7 +114,7 @@ describe('run directory and HTML report', function () {
   it('appends a Markdown summary to $GITHUB_STEP_SUMMARY', async () => {
     const md = await readFile(stepSummary, 'utf8');
     expect(md).to.match(/^### ✅ gauntlet run `\d{8}-\d{6}-\w+`: passed/);
-    expect(md).to.contain('1 passed, 0 failed, 0 skipped');
+    expect(md).to.contain('1 passed, 0 failed, 0 broken, 0 skipped');
     expect(md).to.match(/\| apiserver-kill-single \| control-plane-kill \([\d.]+ s\) \| yes \| [\d.]+ s \|/);
   });
 

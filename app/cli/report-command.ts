@@ -1,4 +1,4 @@
-import { readdir } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { Command } from 'commander';
 import { ExitCode, GauntletError } from '../../src/errors.ts';
@@ -9,19 +9,26 @@ export interface ReportFlags {
   out?: string;
 }
 
-/** The newest run directory under the parent of run directories (run ids sort by time). */
+/**
+ * The newest run directory under the parent of run directories (run ids sort by time) that holds results:
+ * a directory a refused or interrupted command left without allure-results is passed over.
+ */
 async function latestRun(parent: string): Promise<string> {
   const runs = (await readdir(parent, { withFileTypes: true }).catch(() => []))
     .filter((e) => e.isDirectory() && /^\d{8}-\d{6}-/.test(e.name))
     .map((e) => e.name)
-    .sort();
-  const last = runs.at(-1);
-  if (!last)
-    throw new GauntletError(
-      `no run directories under ${parent}; give one: gauntlet report <run-dir>`,
-      ExitCode.Usage,
-    );
-  return join(parent, last);
+    .sort()
+    .reverse();
+  for (const run of runs) {
+    const results = await stat(join(parent, run, 'allure-results')).catch(() => undefined);
+    if (results?.isDirectory()) return join(parent, run);
+  }
+  throw new GauntletError(
+    runs.length === 0
+      ? `no run directories under ${parent}; give one: gauntlet report <run-dir>`
+      : `no run directory under ${parent} holds results (${runs.length} without allure-results); give one: gauntlet report <run-dir>`,
+    ExitCode.Usage,
+  );
 }
 
 export function reportCommand(): Command {

@@ -13,6 +13,10 @@ export function runCommand(): Command {
     .option('--keep', 'leave the provisioned cluster running afterwards')
     .option('--out <dir>', 'parent directory of run directories (default reports/out)')
     .option('--grep <pattern>', 'only tests whose title matches, e.g. "\\[Smoke\\]"')
+    .option(
+      '--allow-empty',
+      `exit 0 when nothing was tested (no test ran, or every one was skipped); default: exit 5`,
+    )
     .addOption(
       new Option('--quiet', 'no progress lines on stderr (results and errors still)').conflicts('json'),
     )

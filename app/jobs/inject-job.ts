@@ -88,6 +88,9 @@ export async function injectByHand(kind: string, flags: InjectJobOptions): Promi
             ? await selectInstances(ctx, selector)
             : await selectComponents(ctx, selector);
   if (targets.length === 0) throw new ConfigError('no targets selected');
+  // The fault's own applicability rules, for dry run and real run alike, before anything is written: capture
+  // reads and changes nothing, and refuses a target the fault cannot act on (a zone-loss on a cluster we do not run).
+  for (const target of targets) await fault.capture(ctx, spec, target);
 
   if (flags.dryRun) {
     process.stdout.write(
@@ -105,6 +108,8 @@ export async function injectByHand(kind: string, flags: InjectJobOptions): Promi
           ? '  guards: all hold (a real run would proceed)\n'
           : `  guards: a real run would be refused; missing:\n${missing.map((m) => `    - ${m}\n`).join('')}`,
       );
+      // The same refusal, with the same exit code, as the real run.
+      await requireDestructiveAllowed(ctx.kube, ctx.aws, ctx.safety ?? defaultSafety(), fault.kind);
     }
     return;
   }

@@ -77,7 +77,13 @@ class HumanState {
         this.finished += 1;
         this.finishedMs += e.durationMs;
         this.test = undefined;
-        return e.state === 'failed' ? this.line(`FAILED: ${e.suite} › ${e.title}`) : undefined;
+        if (e.state === 'failed')
+          return this.line(`FAILED: ${e.suite} › ${e.title}${e.error ? `: ${e.error}` : ''}`);
+        if (e.state === 'broken')
+          return this.line(`BROKEN (harness error): ${e.suite} › ${e.title}${e.error ? `: ${e.error}` : ''}`);
+        if (e.state === 'skipped')
+          return this.line(`skipped: ${e.suite} › ${e.title}: ${e.reason ?? 'no reason given'}`);
+        return undefined;
       case 'fault-on':
         this.faults.set(`${e.fault} on ${e.target}`, Date.now());
         return this.line(`fault on: ${e.fault} on ${e.target} (${e.scenario})`);
@@ -89,7 +95,9 @@ class HumanState {
       case 'load-end':
         return this.line(`load ${e.script}: ${e.verdict} (${e.scenario})`);
       case 'run-end':
-        return this.line(`done: ${e.passed} passed, ${e.failed} failed, ${e.pending} pending`);
+        return this.line(
+          `done: ${e.passed} passed, ${e.failed} failed, ${e.broken} broken, ${e.skipped} skipped`,
+        );
       case 'log':
         return undefined;
     }

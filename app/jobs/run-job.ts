@@ -1,5 +1,6 @@
 import { cp, mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { preflight } from '../../checks/preflight.ts';
 import { holdRunLease } from '../../checks/run-lease.ts';
 import { attachLocalCluster, provisionCluster, teardownCluster } from '../../clusters/provision.ts';
 import { pendingIn } from '../../faults/engine/ledger.ts';
@@ -10,7 +11,7 @@ import { ExitCode, GauntletError } from '../../src/errors.ts';
 import { progress } from '../../src/log.ts';
 import type { ProvisionedCluster } from '../../src/model/cluster.ts';
 import { emitProgress } from '../../src/model/events.ts';
-import type { SuiteOutcome } from '../../src/model/outcome.ts';
+import { nothingTested, type SuiteOutcome, sharedCauses } from '../../src/model/outcome.ts';
 import { setRunContext } from '../../src/model/run-context.ts';
 import { newRunId } from '../../src/model/run-id.ts';
 import { Interrupted, interruptSignal } from './interrupt.ts';
@@ -25,6 +26,8 @@ export interface RunJobOptions extends ClusterOptions {
   grep?: string;
   quiet?: boolean;
   json?: boolean;
+  /** A run in which nothing was tested (no test ran, or all were skipped) exits 0 instead of 5. */
+  allowEmpty?: boolean;
 }
 
 /** The main job: provision -> suites -> run directory (summary, component logs) -> teardown (always). */
@@ -38,6 +41,7 @@ export async function runJob(flags: RunJobOptions): Promise<void> {
   let outcome: SuiteOutcome | undefined;
   let lease: { release(): Promise<void> } | undefined;
   let report: string | undefined;
+  let findings: string[] | undefined;
   const started = new Date();
   try {
     emitProgress({ event: 'phase', phase: 'bootstrap', detail: `run ${runId}` });
@@ -56,6 +60,13 @@ export async function runJob(flags: RunJobOptions): Promise<void> {
       );
       return undefined;
     });
+    findings = await preflight(run.kube, cluster);
+    if (findings.length === 0)
+      log.step('preflight: apiserver ready, no etcd alarm, nodes Ready, no system pod Pending');
+    else
+      log.step(
+        `preflight: the cluster looks unwell before any check (verdicts below may follow from this):\n${findings.map((f) => `  - ${f}`).join('\n')}`,
+      );
     log.step(`running suites: ${config.run.suites.join(', ')}`);
     emitProgress({ event: 'phase', phase: 'suite', detail: config.run.suites.join(', ') });
     outcome = await runSuites(config.run.suites, {
@@ -74,14 +85,25 @@ export async function runJob(flags: RunJobOptions): Promise<void> {
         () => undefined,
       );
     }
-    await writeSummary(outDir, { runId, startedAt: started, cluster, outcome }).catch(() => undefined);
+    await writeSummary(outDir, {
+      runId,
+      startedAt: started,
+      cluster,
+      outcome,
+      ...(findings ? { preflight: findings } : {}),
+    }).catch(() => undefined);
     if (cluster && !config.cluster.keep) await teardownCluster(cluster, log);
     else if (cluster?.owned)
       log.step(`cluster ${cluster.name} kept running (gauntlet cluster down --name ${cluster.name})`);
     report = await publishRun(outDir, log);
   }
+  const { passed, failed, broken, skipped } = outcome;
+  for (const line of skipLines(outcome)) log.step(line);
+  for (const warning of outcome.warnings) log.step(`warning: ${warning}`);
+  for (const { cause, tests } of sharedCauses(outcome))
+    log.step(`CLUSTER-WIDE CAUSE: ${tests} tests broke on the same API refusal: ${cause}`);
   log.step(
-    `${outcome.passed} passed, ${outcome.failed} failed, ${outcome.pending} pending; summary in ${join(outDir, 'summary.json')}${report ? `; report: ${report}` : ''}`,
+    `${passed} passed, ${failed} failed (cluster), ${broken} broken (harness), ${skipped} skipped; summary in ${join(outDir, 'summary.json')}${report ? `; report: ${report}` : ''}`,
   );
   // A scenario whose revert failed leaves its intent pending in the run's ledger: that outranks any verdict.
   const left = await pendingIn(join(outDir, 'ledger.jsonl'));
@@ -92,10 +114,30 @@ export async function runJob(flags: RunJobOptions): Promise<void> {
       ExitCode.RevertFailed,
     );
   }
-  const exitCode = outcome.failed > 0 ? ExitCode.CheckFailed : ExitCode.Passed;
-  const { passed, failed, pending } = outcome;
-  emitProgress({ event: 'run-end', runDir: outDir, passed, failed, pending, exitCode });
+  const exitCode = runExitCode(outcome, { allowEmpty: flags.allowEmpty === true });
+  if (exitCode === ExitCode.NothingTested)
+    log.step(
+      `nothing was tested (${outcome.tests.length === 0 ? `no test matched${flags.grep ? ` --grep ${JSON.stringify(flags.grep)}` : ''}` : `all ${skipped} skipped`}): exit ${ExitCode.NothingTested} (--allow-empty accepts this)`,
+    );
+  emitProgress({ event: 'run-end', runDir: outDir, passed, failed, broken, skipped, exitCode });
   process.exitCode = exitCode;
+}
+
+/** 1 when the cluster failed a verdict or the harness broke, 5 when nothing was tested (unless allowed), else 0. */
+export function runExitCode(outcome: SuiteOutcome, o: { allowEmpty: boolean }): ExitCode {
+  if (outcome.failed > 0 || outcome.broken > 0) return ExitCode.CheckFailed;
+  if (nothingTested(outcome) && !o.allowEmpty) return ExitCode.NothingTested;
+  return ExitCode.Passed;
+}
+
+/** The skips, grouped by reason: "skipped 6 (pods on this cluster run no containers): a, b, ...". */
+function skipLines(outcome: SuiteOutcome): string[] {
+  const byReason = new Map<string, string[]>();
+  for (const t of outcome.tests.filter((t) => t.state === 'skipped')) {
+    const reason = t.reason ?? 'no reason given';
+    byReason.set(reason, [...(byReason.get(reason) ?? []), `${t.suite} › ${t.title}`]);
+  }
+  return [...byReason].map(([reason, tests]) => `skipped ${tests.length} (${reason}): ${tests.join('; ')}`);
 }
 
 /** A cluster we did not create may still carry faults of a harness that was killed: revert them before judging it. */

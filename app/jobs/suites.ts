@@ -1,9 +1,14 @@
-import { readdir } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import allureMocha from 'allure-mocha';
 import Mocha from 'mocha';
+import { allureCategories } from '../../reports/allure-categories.ts';
+import { writeJUnit } from '../../reports/junit-report.ts';
+import { isClusterVerdict } from '../../src/errors.ts';
+import { KubeApiError } from '../../src/kube/readable-api-errors.ts';
 import { emitProgress } from '../../src/model/events.ts';
-import type { SuiteOutcome } from '../../src/model/outcome.ts';
+import { emptyOutcome, type SuiteOutcome, type TestOutcome } from '../../src/model/outcome.ts';
+import { skipReasonOf } from '../../src/model/skip-reason.ts';
 
 /** allure-mocha's types describe its CommonJS build (the class under .default); its ESM build is the class. */
 const AllureMochaReporter = (
@@ -13,27 +18,28 @@ const AllureMochaReporter = (
 const suitesRoot = join(import.meta.dirname, '..', '..', 'suites');
 
 /**
- * mocha takes one reporter: this one is three, the spec output for people, JUnit XML (mocha's xunit) for CI and
- * Allure results (allure-mocha) for the HTML report. done() lets xunit close its file and allure write its
- * environment before mocha's run callback fires.
+ * mocha takes one reporter: this one is two, the spec output for people and Allure results (allure-mocha) for the
+ * HTML report; JUnit XML is written by runSuites from the outcome. Before either sees a failure, a verdict about
+ * the cluster loses its stack (it names object, expectation, what was seen: the stack is noise), so Allure shows
+ * it as Failed with no trace; anything else keeps its stack and is Broken.
  */
-function specJUnitAllure(o: { junitFile: string; suiteName: string; allureResultsDir?: string }) {
-  return class SpecJUnitAllure extends Mocha.reporters.Base {
+function specAllure(o: { allureResultsDir?: string }) {
+  return class SpecAllure extends Mocha.reporters.Base {
     private readonly finishers: Mocha.reporters.Base[] = [];
     constructor(runner: Mocha.Runner, options: Mocha.MochaOptions) {
       super(runner, options);
+      runner.on('fail', (_test, error: unknown) => {
+        if (isClusterVerdict(error)) {
+          const e = error as Error;
+          e.stack = `${e.name}: ${e.message}`;
+        }
+      });
       new Mocha.reporters.Spec(runner, options);
-      this.finishers.push(
-        new Mocha.reporters.XUnit(runner, {
-          ...options,
-          reporterOptions: { output: o.junitFile, suiteName: o.suiteName },
-        }),
-      );
       if (o.allureResultsDir)
         this.finishers.push(
           new AllureMochaReporter(runner, {
             ...options,
-            reporterOptions: { resultsDir: o.allureResultsDir },
+            reporterOptions: { resultsDir: o.allureResultsDir, categories: allureCategories },
           }),
         );
     }
@@ -51,6 +57,11 @@ function specJUnitAllure(o: { junitFile: string; suiteName: string; allureResult
   };
 }
 
+/** Every test under a suite, nested suites included. */
+function testsUnder(suite: Mocha.Suite): Mocha.Test[] {
+  return [...suite.tests, ...suite.suites.flatMap(testsUnder)];
+}
+
 /** Runs the named suites (directories under suites/) in this process with mocha, reporting to stderr. */
 export async function runSuites(
   names: string[],
@@ -62,14 +73,9 @@ export async function runSuites(
     signal?: AbortSignal;
   },
 ): Promise<SuiteOutcome> {
+  const startedAt = new Date();
   const mocha = new Mocha({
-    reporter: o.junitFile
-      ? specJUnitAllure({
-          junitFile: o.junitFile,
-          suiteName: names.join('+'),
-          ...(o.allureResultsDir ? { allureResultsDir: o.allureResultsDir } : {}),
-        })
-      : 'spec',
+    reporter: specAllure(o.allureResultsDir ? { allureResultsDir: o.allureResultsDir } : {}),
     timeout: o.timeoutMs ?? 120_000,
     ...(o.grep ? { grep: o.grep } : {}),
   });
@@ -79,7 +85,8 @@ export async function runSuites(
       mocha.addFile(join(dir, file));
   }
   await mocha.loadFilesAsync();
-  const outcome: SuiteOutcome = { passed: 0, failed: 0, pending: 0, tests: [] };
+  const outcome = emptyOutcome();
+  const recorded = new Set<Mocha.Runnable>();
   await new Promise<void>((resolve) => {
     const runner = mocha.run(() => resolve());
     // Ctrl-C: stop after the current test; its after() hooks still revert what it injected.
@@ -90,29 +97,90 @@ export async function runSuites(
       const suite = test.parent?.fullTitle() ?? '';
       emitProgress({ event: 'test-start', suite, title: test.title, index: started, total: runner.total });
     });
-    const record = (test: Mocha.Test, state: 'passed' | 'failed' | 'pending', error?: Error) => {
-      const [suite, title, durationMs] = [test.parent?.fullTitle() ?? '', test.title, test.duration ?? 0];
+    const record = (test: Mocha.Runnable, t: Omit<TestOutcome, 'suite' | 'title' | 'durationMs'>) => {
+      if (recorded.has(test)) return;
+      recorded.add(test);
+      const entry: TestOutcome = {
+        suite: test.parent?.fullTitle() ?? '',
+        title: test.title,
+        durationMs: test.duration ?? 0,
+        ...t,
+      };
+      const { suite, title, state, durationMs } = entry;
       emitProgress({
         event: 'test-end',
         suite,
         title,
         state,
         durationMs,
-        ...(error ? { error: error.message } : {}),
+        ...(entry.error ? { error: entry.hook ? `${entry.hook}: ${entry.error}` : entry.error } : {}),
+        ...(entry.reason ? { reason: entry.reason } : {}),
       });
       outcome[state] += 1;
-      outcome.tests.push({
-        suite: test.parent?.fullTitle() ?? '',
-        title: test.title,
-        state,
-        durationMs: test.duration ?? 0,
-        ...(error ? { error: error.message } : {}),
-      });
+      outcome.tests.push(entry);
     };
-    runner.on('pass', (test) => record(test, 'passed'));
-    runner.on('fail', (test, error) => record(test as Mocha.Test, 'failed', error));
-    runner.on('pending', (test) => record(test, 'pending'));
+    const verdict = (error: unknown): Pick<TestOutcome, 'state' | 'error' | 'stack' | 'cause'> => {
+      const e = error as Error | undefined;
+      const message = e?.message ?? String(error);
+      if (isClusterVerdict(error)) return { state: 'failed', error: message };
+      const detail = (error as { detail?: unknown } | undefined)?.detail;
+      return {
+        state: 'broken',
+        error: message,
+        stack: e?.stack ?? message,
+        ...(error instanceof KubeApiError && typeof detail === 'string' ? { cause: detail } : {}),
+      };
+    };
+    runner.on('pass', (test) => record(test, { state: 'passed' }));
+    runner.on('fail', (runnable, error) => {
+      if ((runnable as { type?: string }).type !== 'hook') return record(runnable, verdict(error));
+      const hook = runnable.title.replace(/ for ".*"$/, '');
+      // A failed teardown changes no verdict: it is a warning naming what it left.
+      if (/^"after (all|each)" hook/.test(hook)) {
+        outcome.warnings.push(
+          `${runnable.parent?.fullTitle() ?? ''}: teardown failed: ${(error as Error).message}`,
+        );
+        return;
+      }
+      // A failed setup ends the tests it guards without running them: each counts once, with the hook's cause.
+      const suite = runnable.parent;
+      const pending = suite ? testsUnder(suite).filter((t) => !recorded.has(t)) : [];
+      const v = verdict(error);
+      if (pending.length === 0) outcome.warnings.push(`${suite?.fullTitle() ?? ''}: ${hook}: ${v.error}`);
+      for (const test of pending) record(test, { ...v, hook });
+    });
+    runner.on('pending', (test) =>
+      record(test, { state: 'skipped', reason: skipReasonOf(test) ?? 'skipped without a reason' }),
+    );
   });
   mocha.dispose();
+  if (o.junitFile) await writeJUnit(o.junitFile, outcome, { suiteName: names.join('+'), startedAt });
+  if (o.allureResultsDir) await explainAllureResults(o.allureResultsDir, outcome);
   return outcome;
+}
+
+interface AllureResultFile {
+  name?: string;
+  status?: string;
+  titlePath?: string[];
+  statusDetails?: { message?: string; trace?: string };
+}
+
+/**
+ * allure-mocha says "Test skipped" for every skip and knows nothing of tests a failed hook never ran: the results
+ * get the skip's reason, and the hook's cause on its tests.
+ */
+async function explainAllureResults(dir: string, outcome: SuiteOutcome): Promise<void> {
+  const files = (await readdir(dir).catch(() => [] as string[])).filter((f) => f.endsWith('-result.json'));
+  const skipped = outcome.tests.filter((t) => t.state === 'skipped');
+  for (const f of files) {
+    const file = join(dir, f);
+    const result = JSON.parse(await readFile(file, 'utf8')) as AllureResultFile;
+    if (result.status !== 'skipped') continue;
+    const path = (result.titlePath ?? []).join(' ');
+    const match = skipped.find((t) => t.title === result.name && path.endsWith(t.suite));
+    if (!match?.reason) continue;
+    result.statusDetails = { message: `skipped: ${match.reason}` };
+    await writeFile(file, JSON.stringify(result));
+  }
 }

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { copyFile, mkdir, open } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { GauntletConfig } from '../../src/config/schema.ts';
-import { ConfigError, GauntletError, InfrastructureError } from '../../src/errors.ts';
+import { ClusterAssertionError, ConfigError, GauntletError, InfrastructureError } from '../../src/errors.ts';
 import { ensureProbeDeployment, waitForProbeAvailable } from '../../src/kube/probe-deployment.ts';
 import type { Progress } from '../../src/log.ts';
 import type { LocalClusterSpec } from '../../src/model/local-cluster-spec.ts';
@@ -101,6 +101,9 @@ export async function upLocalCluster(config: GauntletConfig, o: UpOptions): Prom
     const tail = await supervisorLogTail(dir).catch(() => '');
     progress.step('cluster up failed; stopping everything it started');
     await destroyLocalCluster(name, progress, { keepLogs: true }).catch(() => undefined);
+    // A wait the cluster never satisfied (a ClusterAssertionError from watchUntil) fails `cluster up` with exit 3.
+    if (error instanceof ClusterAssertionError)
+      throw new InfrastructureError(`${error.message}${tail}`, { cause: error });
     if (error instanceof GauntletError) {
       throw new (error.constructor as typeof GauntletError)(`${error.message}${tail}`, error.exitCode);
     }

@@ -1,4 +1,5 @@
-import { AppsV1Api, CoreV1Api, KubeConfig, VersionApi, Watch } from '@kubernetes/client-node';
+import { AppsV1Api, CoreV1Api, type KubeConfig, VersionApi, Watch } from '@kubernetes/client-node';
+import { ReadableKubeConfig } from './readable-api-errors.ts';
 
 /** The API clients a cluster is driven through, all from one kubeconfig and context. */
 export interface Kube {
@@ -10,7 +11,7 @@ export interface Kube {
 }
 
 export function kubeFromFile(kubeconfigPath: string, context?: string): Kube {
-  const config = new KubeConfig();
+  const config = new ReadableKubeConfig();
   config.loadFromFile(kubeconfigPath);
   if (context) config.setCurrentContext(context);
   return {

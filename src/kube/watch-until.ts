@@ -1,5 +1,5 @@
 import type { KubernetesObject, ListPromise } from '@kubernetes/client-node';
-import { InfrastructureError } from '../errors.ts';
+import { ClusterAssertionError, ExitCode, InfrastructureError } from '../errors.ts';
 import type { Kube } from './client.ts';
 import { ResilientInformer } from './informer.ts';
 
@@ -59,10 +59,20 @@ export async function watchUntil<T extends KubernetesObject, R>(
     };
     const onAbort = () => finish(new InfrastructureError(`interrupted while waiting for ${o.what}`));
     const timer = setTimeout(() => {
-      const state = o.progress ? `: ${o.progress(objects())}` : '';
+      const seen = o.progress?.(objects());
+      const waitedMs = Date.now() - started;
+      // The cluster never reached the awaited state: a verdict about the cluster (a failed test in a suite),
+      // still exit 3 where a command (cluster up) waits for it.
       finish(
-        new InfrastructureError(
-          `timed out after ${Math.round((Date.now() - started) / 1000)} s waiting for ${o.what}${state}`,
+        new ClusterAssertionError(
+          {
+            object: o.what,
+            expected: o.what,
+            ...(seen !== undefined ? { seen } : {}),
+            waitedMs,
+            message: `timed out after ${Math.round(waitedMs / 1000)} s waiting for ${o.what}${seen ? `: ${seen}` : ''}`,
+          },
+          ExitCode.Infrastructure,
         ),
       );
     }, o.timeoutMs);

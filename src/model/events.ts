@@ -3,6 +3,8 @@
  * them; one output (app/jobs/progress-output.ts) renders them on stderr, for people (default), for machines (--json: one JSON object per
  * line) or not at all (--quiet). Emitting with no output attached costs nothing.
  */
+import type { TestState } from './outcome.ts';
+
 export type RunPhase = 'bootstrap' | 'provision' | 'suite' | 'teardown';
 
 export type ProgressEvent =
@@ -12,9 +14,11 @@ export type ProgressEvent =
       event: 'test-end';
       suite: string;
       title: string;
-      state: 'passed' | 'failed' | 'pending';
+      state: TestState;
       durationMs: number;
       error?: string;
+      /** skipped: why. */
+      reason?: string;
     }
   | { event: 'fault-on'; scenario: string; fault: string; target: string }
   | { event: 'fault-off'; scenario: string; fault: string; target: string; heldMs: number }
@@ -26,7 +30,8 @@ export type ProgressEvent =
       runDir: string;
       passed: number;
       failed: number;
-      pending: number;
+      broken: number;
+      skipped: number;
       exitCode: number;
     };
 

@@ -7,6 +7,7 @@ import { type ClusterMap, discoverCluster } from '../../src/aws/discovery.ts';
 import { nodeReadyStatus } from '../../src/kube/describe.ts';
 import { watchUntil } from '../../src/kube/watch-until.ts';
 import { runContext } from '../../src/model/run-context.ts';
+import { skipBecause } from '../skip.ts';
 import { Scenario } from './scenario.ts';
 
 /**
@@ -25,7 +26,8 @@ describe('[Chaos][Zone][AWS] AZ outage: network ACL in EC2 and the zone lost on 
 
   before(async function () {
     const run = runContext();
-    if (!run.config.aws) this.skip(); // needs the config's aws section (and an allowed, opted-in cluster)
+    if (!run.config.aws)
+      skipBecause(this, "needs the config's aws section (and an allowed, opted-in cluster)");
     map = await discoverCluster(awsContext(run.config.aws!).clients, run.config.aws!.clusterName, run.kube);
     // The first zone whose instances back Nodes: the outage must be visible from both sides.
     zone = Object.keys(map.zones).find((z) => map.instances.some((i) => i.zone === z && i.node))!;

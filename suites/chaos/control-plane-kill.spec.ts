@@ -9,6 +9,7 @@ import { availability, longestOutageMs, type MonitorOutcome } from '../../src/mo
 import { startApiProber } from '../../src/observe/api-prober.ts';
 import type { ApiLoadResult } from '../../src/observe/load/api-load.ts';
 import { formatSloTable } from '../../src/observe/load/slo-table.ts';
+import { skipBecause } from '../skip.ts';
 import { Scenario } from './scenario.ts';
 import { formatOutcome, scenarioMonitors } from './scenario-monitors.ts';
 
@@ -58,14 +59,14 @@ const loadAcrossKill = { durationSeconds: holdMs / 1000 + 10 };
 
 describe('[Chaos][ControlPlane] control-plane termination', () => {
   before(function () {
-    if (!runContext().cluster.local) this.skip(); // control-plane processes exist only on the embedded cluster
+    if (!runContext().cluster.local)
+      skipBecause(this, 'control-plane processes exist only on the embedded cluster');
   });
 
   it('with 3 apiservers, SIGKILL of one keeps API availability >= 99% through the endpoint', async function () {
     const { cluster, kube } = runContext();
     if (!cluster.local!.config.ha) {
-      this.test!.title += ' (skipped: the cluster has one apiserver; run with --ha)';
-      this.skip();
+      skipBecause(this, 'the cluster has one apiserver; run with --ha');
     }
     const scenario = await Scenario.open('apiserver-kill-ha', { monitors: scenarioMonitors });
     const samples = scenario.timeline.probeSeries('api');
@@ -110,8 +111,7 @@ describe('[Chaos][ControlPlane] control-plane termination', () => {
     it(`with 2 ${role}s, SIGKILL of the leader moves leadership once its lease runs out (lease duration + one retry)`, async function () {
       const { cluster, kube } = runContext();
       if (!cluster.local!.config.ha) {
-        this.test!.title += ' (skipped: one member only; run with --ha)';
-        this.skip();
+        skipBecause(this, 'one member only; run with --ha');
       }
       const leases = kube.config.makeApiClient(CoordinationV1Api);
       const before = await leases.readNamespacedLease({ name: role, namespace: 'kube-system' });
@@ -153,8 +153,7 @@ describe('[Chaos][ControlPlane] control-plane termination', () => {
   it('with 1 apiserver, SIGKILL causes downtime that is measured, and existing endpoints are kept', async function () {
     const { cluster, kube } = runContext();
     if (cluster.local!.config.ha) {
-      this.test!.title += ' (skipped: the cluster is HA)';
-      this.skip();
+      skipBecause(this, 'the cluster is HA');
     }
     const scenario = await Scenario.open('apiserver-kill-single', { monitors: scenarioMonitors });
     // The kubernetes Service and the monitors' workloads, taken once their fixtures are healthy.

@@ -5,6 +5,7 @@ import type { CheckContext } from '../../checks/check.ts';
 import { closeCheckContext, openCheckContext } from '../../checks/check-context.ts';
 import type { Injection } from '../../faults/engine/fault-engine.ts';
 import { runContext } from '../../src/model/run-context.ts';
+import { skipBecause } from '../skip.ts';
 import { Scenario } from './scenario.ts';
 import { scenarioMonitors } from './scenario-monitors.ts';
 
@@ -48,11 +49,12 @@ describe('[Chaos][Etcd] etcd out of space', () => {
   before(async function () {
     const run = runContext();
     const quota = run.cluster.local?.config.etcdQuotaBackendBytes;
-    if (!quota) this.skip(); // filling etcd is done on the embedded cluster only
+    if (!quota) skipBecause(this, 'filling etcd is done on the embedded cluster only');
     if (quota > maxQuotaBytes) {
-      this.test!.parent!.title +=
-        ` (skipped: quota ${quota >> 20} MiB; set cluster.local.etcdQuotaBackendBytes <= ${maxQuotaBytes >> 20} MiB)`;
-      this.skip();
+      skipBecause(
+        this,
+        `quota ${quota >> 20} MiB; set cluster.local.etcdQuotaBackendBytes <= ${maxQuotaBytes >> 20} MiB`,
+      );
     }
     ctx = await openCheckContext(run, 'chaos-etcd');
     for (let i = 0; i < kept; i++) {

@@ -14,6 +14,7 @@ import { nodeReadyCondition } from '../../src/kube/describe.ts';
 import { ResilientInformer } from '../../src/kube/informer.ts';
 import { watchUntil } from '../../src/kube/watch-until.ts';
 import { runContext } from '../../src/model/run-context.ts';
+import { skipBecause } from '../skip.ts';
 import { Scenario } from './scenario.ts';
 import { scenarioMonitors } from './scenario-monitors.ts';
 
@@ -42,7 +43,8 @@ describe('[Chaos][Node] container runtime hang', () => {
 
   before(async function () {
     const run = runContext();
-    if (!run.cluster.local) this.skip(); // the runtime is simulated by kwok on the embedded cluster
+    if (!run.cluster.local)
+      skipBecause(this, 'the container runtime is simulated by kwok on the embedded cluster only');
     ctx = await openCheckContext(run, 'chaos-runtime');
     const { kube, namespace, labels } = ctx;
     const selector = { app: 'web' };

@@ -6,6 +6,7 @@ import { nodeReadyStatus, zoneLabel } from '../../src/kube/describe.ts';
 import { watchUntil } from '../../src/kube/watch-until.ts';
 import { runLabel } from '../../src/model/labels.ts';
 import { runContext } from '../../src/model/run-context.ts';
+import { skipBecause } from '../skip.ts';
 import { Scenario } from './scenario.ts';
 import { scenarioMonitors } from './scenario-monitors.ts';
 
@@ -29,7 +30,8 @@ describe('[Chaos][Zone] zone loss', () => {
 
   before(async function () {
     const run = runContext();
-    if (!run.cluster.local) this.skip(); // zone loss by freezing a zone's kubelets exists on the embedded cluster
+    if (!run.cluster.local)
+      skipBecause(this, "zone loss by freezing a zone's kubelets exists on the embedded cluster only");
     ctx = await openCheckContext(run, 'chaos-zone');
     lostZone = run.cluster.local!.config.zones[0]!;
     const { kube, namespace, labels } = ctx;

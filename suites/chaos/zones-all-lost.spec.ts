@@ -8,6 +8,7 @@ import { nodeReadyStatus } from '../../src/kube/describe.ts';
 import { ResilientInformer } from '../../src/kube/informer.ts';
 import { watchUntil } from '../../src/kube/watch-until.ts';
 import { runContext } from '../../src/model/run-context.ts';
+import { skipBecause } from '../skip.ts';
 import { Scenario } from './scenario.ts';
 import { scenarioMonitors } from './scenario-monitors.ts';
 
@@ -41,7 +42,8 @@ describe('[Chaos][Zone] every zone loses the API at once: full disruption, no ma
 
   before(async function () {
     const run = runContext();
-    if (!run.cluster.local) this.skip(); // freezing every zone's kubelets exists on the embedded cluster
+    if (!run.cluster.local)
+      skipBecause(this, "freezing every zone's kubelets exists on the embedded cluster only");
     ctx = await openCheckContext(run, 'chaos-disruption');
     const { kube, namespace, labels } = ctx;
     await kube.apps.createNamespacedDeployment({

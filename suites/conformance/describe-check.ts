@@ -1,10 +1,12 @@
 import type { Check, CheckContext } from '../../checks/check.ts';
 import { closeCheckContext, openCheckContext } from '../../checks/check-context.ts';
+import { ClusterAssertionError } from '../../src/errors.ts';
 import { runContext } from '../../src/model/run-context.ts';
+import { skipBecause } from '../skip.ts';
 
 /**
  * Runs one check as a mocha suite: "[Tag] name" with setup before, an assess test, teardown after.
- * A "skipped" result marks the test pending with its reason; a failure fails with the check's message.
+ * A "skipped" result skips the test with its reason; a failure is a ClusterAssertionError with the check's message.
  */
 export function describeCheck(check: Check, o: { assessTimeoutMs?: number } = {}): void {
   const title = `${check.tags.map((t) => `[${t}]`).join(' ')} ${check.name}`;
@@ -21,11 +23,13 @@ export function describeCheck(check: Check, o: { assessTimeoutMs?: number } = {}
     });
     it('assess', async function () {
       const result = await check.assess(ctx!, { timeoutMs: o.assessTimeoutMs ?? 60_000 });
-      if (result.status === 'skipped') {
-        this.test!.title = `assess (skipped: ${result.reason})`;
-        this.skip();
-      }
-      if (result.status === 'failed') throw new Error(`${check.name}: ${result.message}`);
+      if (result.status === 'skipped') skipBecause(this, result.reason);
+      if (result.status === 'failed')
+        throw new ClusterAssertionError({
+          object: check.name,
+          expected: 'the behaviour to hold',
+          message: `${check.name}: ${result.message}`,
+        });
     });
   });
 }

@@ -4,7 +4,13 @@ import { expect } from 'chai';
 import { gauntlet, isolatedStateDir } from './cli.ts';
 
 interface Summary {
-  tests: { suite: string; title: string; state: 'passed' | 'failed' | 'pending'; error?: string }[];
+  tests: {
+    suite: string;
+    title: string;
+    state: 'passed' | 'failed' | 'broken' | 'skipped';
+    error?: string;
+    reason?: string;
+  }[];
 }
 
 /** The state of each check in a run, by check name (its [Tags] stripped). */
