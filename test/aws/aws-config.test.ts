@@ -42,7 +42,7 @@ describe('config: aws and safety sections', () => {
     expect(message).to.match(/aws\.clusterName: /);
     expect(message).to.match(/aws\.provisioner: /);
     expect(message).to.contain('aws.secretKey: unknown field');
-    expect(message).to.match(/safety\.allowedContexts\.0: /);
+    expect(message).to.match(/safety\.allowedContexts\[0\]: /);
   });
 
   it('require region, account id and cluster name together', () => {
