@@ -107,11 +107,13 @@ describe('ci/ templates call only real gauntlet commands and options', () => {
     expect(
       gauntletInvocations(
         'set -e\nnpx --no-install gauntlet run --suite smoke \\\n  conformance --out "$OUT dir" 2> err.log && echo done\n' +
-          'node bin/gauntlet.js tools install vegeta | tee x\nrun_dir=$(ls -td reports/ci/*/ | head -n 1)\n# gauntlet frobnicate\n',
+          'node bin/gauntlet.js tools install vegeta | tee x\nrun_dir=$(ls -td reports/ci/*/ | head -n 1)\n# gauntlet frobnicate\n' +
+          'index=$(npx gauntlet report --out "reports/ci" --history h.jsonl)\necho \'$(gauntlet quoted)\'\n',
       ),
     ).to.deep.equal([
       ['run', '--suite', 'smoke', 'conformance', '--out', '$OUT dir'],
       ['tools', 'install', 'vegeta'],
+      ['report', '--out', 'reports/ci', '--history', 'h.jsonl'],
     ]);
   });
 });

@@ -2,22 +2,45 @@
  * The `gauntlet ...` invocations in a shell script, as argument lists: `gauntlet`, `npx gauntlet`,
  * `npx --no-install gauntlet` and `node bin/gauntlet.js`, one per command of the script. Enough shell for
  * pipeline templates: line continuations, quotes, `&&` `||` `;` `|` separators, redirections ending the
- * arguments, `$(...)` kept as one word. Not a shell: anything cleverer should not be in a template.
+ * arguments, `$(...)` kept as one word, and the calls inside it found too. Not a shell: anything cleverer should not be in a template.
  */
 export function gauntletInvocations(script: string): string[][] {
   const found: string[][] = [];
   for (const command of splitCommands(script.replace(/\\\n/g, ' '))) {
     const words = shellWords(command);
     const at = startOfArgs(words);
-    if (at === undefined) continue;
-    const args: string[] = [];
-    for (const word of words.slice(at)) {
-      if (/^\d?[<>]/.test(word)) break; // a redirection: 2> file, > out
-      args.push(word);
+    if (at !== undefined) {
+      const args: string[] = [];
+      for (const word of words.slice(at)) {
+        if (/^\d?[<>]/.test(word)) break; // a redirection: 2> file, > out
+        args.push(word);
+      }
+      found.push(args);
     }
-    found.push(args);
+    // A call inside a substitution (index=$(gauntlet report ...)) runs too, so it is checked too.
+    for (const inner of substitutions(command)) found.push(...gauntletInvocations(inner));
   }
   return found;
+}
+
+/** The bodies of the outermost `$(...)` substitutions of a command, outside single quotes. */
+function substitutions(command: string): string[] {
+  const bodies: string[] = [];
+  let single = false;
+  for (let i = 0; i < command.length; i++) {
+    const c = command[i]!;
+    if (c === "'") single = !single;
+    if (single || c !== '$' || command[i + 1] !== '(') continue;
+    let depth = 1;
+    let j = i + 2;
+    for (; j < command.length && depth > 0; j++) {
+      if (command[j] === '(') depth++;
+      else if (command[j] === ')') depth--;
+    }
+    bodies.push(command.slice(i + 2, j - 1));
+    i = j - 1;
+  }
+  return bodies;
 }
 
 function startOfArgs(words: string[]): number | undefined {
