@@ -24,7 +24,10 @@ const UNREACHABLE = new Set([
   'UND_ERR_CLOSED',
 ]);
 
-/** How often, while the server is unreachable, one request checks whether it is back. */
+/**
+ * How often, while the server is unreachable, one request checks whether it is back: a server that does not
+ * answer sends no event to wait for.
+ */
 const REACHABILITY_POLL_MS = 100;
 
 /**
