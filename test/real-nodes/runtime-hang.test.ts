@@ -1,6 +1,6 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { V1Lease, V1Node } from '@kubernetes/client-node';
+import { CoordinationV1Api, type V1Lease, type V1Node } from '@kubernetes/client-node';
 import { expect } from 'chai';
 import { realNodeContainerdPid } from '../../clusters/local/real-nodes/node-processes.ts';
 import { type Kube, kubeFromFile } from '../../src/kube/client.ts';
@@ -26,11 +26,21 @@ function watchNode(kube: Kube, name: string, done: (n: V1Node) => boolean, what:
   });
 }
 
+/**
+ * When the node's Lease was last renewed. The kubelet creates its Lease a moment after the node registers (the node
+ * can be Ready first), so this waits for the Lease to exist.
+ */
 async function leaseRenewedAt(kube: Kube, node: string): Promise<number> {
-  const { CoordinationV1Api } = await import('@kubernetes/client-node');
-  const lease: V1Lease = await kube.config
-    .makeApiClient(CoordinationV1Api)
-    .readNamespacedLease({ name: node, namespace: 'kube-node-lease' });
+  const fieldSelector = `metadata.name=${node}`;
+  const leases = kube.config.makeApiClient(CoordinationV1Api);
+  const lease = await watchUntil<V1Lease, V1Lease>(kube, {
+    list: () => leases.listNamespacedLease({ namespace: 'kube-node-lease', fieldSelector }),
+    path: '/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases',
+    query: { fieldSelector },
+    done: (found) => found[0],
+    what: `the Lease of ${node}`,
+    timeoutMs: 30_000,
+  });
   return new Date(lease.spec?.renewTime ?? 0).getTime();
 }
 
