@@ -14,6 +14,7 @@ import { ensureCorednsRbac, writeCorefile } from './cluster-dns.ts';
 import { readLocalSpec, readUid, writeSpec, writeUid } from './cluster-state.ts';
 import { clusterComponents } from './components/cluster-components.ts';
 import { apiServerHost, memberCounts } from './components/component-inputs.ts';
+import { controllerEnabled } from './controller-flags.ts';
 import { destroyLocalCluster } from './destroy-cluster.ts';
 import { writeKubeconfig } from './kubeconfig.ts';
 import { supervisorLogTail, waitForApi } from './local-cluster-health.ts';
@@ -287,13 +288,12 @@ async function provision(
 
 /** False for a cluster broken on purpose (no scheduler, no controller manager, no Deployment/ReplicaSet controller). */
 function probeCanRollOut(local: GauntletConfig['cluster']['local']): boolean {
-  const disabledControllers = local.components['kube-controller-manager'].extraArgs
-    .filter((a) => a.startsWith('--controllers='))
-    .flatMap((a) => a.slice('--controllers='.length).split(','));
+  const manager = local.components['kube-controller-manager'];
   return (
     local.components['kube-scheduler'].enabled &&
-    local.components['kube-controller-manager'].enabled &&
-    !disabledControllers.some((c) => c === '-deployment-controller' || c === '-replicaset-controller')
+    manager.enabled &&
+    controllerEnabled(manager.extraArgs, 'deployment-controller') &&
+    controllerEnabled(manager.extraArgs, 'replicaset-controller')
   );
 }
 
