@@ -1,11 +1,14 @@
 import type { Kube } from '../src/kube/client.ts';
 import type { ProvisionedCluster } from '../src/model/cluster.ts';
+import type { ClusterCapabilities } from '../src/model/cluster-capabilities.ts';
 import type { Transition } from '../src/model/timeline.ts';
 
 export interface CheckContext {
   kube: Kube;
   cluster: ProvisionedCluster;
   runId: string;
+  /** What the cluster can do (probed once per run): a check that needs what is missing skips with the reason. */
+  capabilities: ClusterCapabilities;
   /** The check's own namespace (created by the runner, labelled with the run id, deleted at teardown). */
   namespace: string;
   /** Labels every object the check creates must carry. */

@@ -1,6 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ProvisionedCluster } from '../src/model/cluster.ts';
+import type { ClusterCapabilities } from '../src/model/cluster-capabilities.ts';
 import { nothingTested, type SuiteOutcome, sharedCauses } from '../src/model/outcome.ts';
 import { runScenarioFigures, type ScenarioFigures } from './scenario-figures.ts';
 import { type RunVersions, runVersions } from './versions.ts';
@@ -17,6 +18,8 @@ export interface RunSummary {
   verdict: 'passed' | 'failed' | 'broken' | 'nothing-tested' | 'error';
   /** What the preflight health look found before the suites started (empty: nothing wrong). */
   preflight?: string[];
+  /** What the cluster could do, as probed before the suites (decides which checks skip). */
+  capabilities?: ClusterCapabilities;
   cluster?: { name: string; provisioner: string; versions?: Record<string, string> };
   /** Versions of the cluster's components and of the harness's tools. */
   versions: RunVersions;
@@ -32,6 +35,7 @@ export async function writeSummary(
     cluster?: ProvisionedCluster;
     outcome?: SuiteOutcome;
     preflight?: string[];
+    capabilities?: ClusterCapabilities;
   },
 ): Promise<string> {
   const { cluster, outcome } = run;
@@ -41,6 +45,7 @@ export async function writeSummary(
     finishedAt: new Date().toISOString(),
     verdict: verdictOf(outcome),
     ...(run.preflight ? { preflight: run.preflight } : {}),
+    ...(run.capabilities ? { capabilities: run.capabilities } : {}),
     ...(cluster
       ? {
           cluster: {

@@ -96,7 +96,7 @@ for (const ha of [false, true]) {
       expect(create.requests).to.equal(30);
       expect(table.client.operations.find((o) => o.op === 'delete')!.requests).to.equal(30);
       expect(table.scrapes).to.have.length(ha ? 3 : 1);
-      for (const s of table.scrapes) expect(s.read, s.server).to.be.at.least(3);
+      for (const s of table.scrapes) expect(s.read, s.server).to.be.at.least(4);
       expect(run.stdout).to.match(/^verdict: passed$/m);
       expectNoSecrets(secrets, run.stdout, run.stderr, JSON.stringify(table));
     });
@@ -161,6 +161,81 @@ for (const ha of [false, true]) {
       const table = await tableOf(out);
       expect(table.client.availability).to.equal(1);
       expect(table.scrapes).to.deep.equal([{ server: cluster.server, read: 2, missed: 0 }]);
+      expectNoSecrets([token, ...secrets], run.stdout, run.stderr, JSON.stringify(table));
+    });
+
+    it('an exec-plugin kubeconfig works, its credential renewed as it expires, and the token shows nowhere', async () => {
+      const admin = new KubeConfig();
+      admin.loadFromFile(kubeconfig);
+      const core = admin.makeApiClient(CoreV1Api);
+      const rbac = admin.makeApiClient(RbacAuthorizationV1Api);
+      const sa = `load-exec-${process.pid}`;
+      await core.createNamespacedServiceAccount({ namespace: 'default', body: { metadata: { name: sa } } });
+      await rbac.createClusterRoleBinding({
+        body: {
+          metadata: { name: sa },
+          roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'cluster-admin' },
+          subjects: [{ kind: 'ServiceAccount', name: sa, namespace: 'default' }],
+        },
+      });
+      const token = (
+        await core.createNamespacedServiceAccountToken({
+          name: sa,
+          namespace: 'default',
+          body: { spec: { audiences: [] } },
+        })
+      ).status!.token;
+      // The plugin says its credential expires 2 s after it is issued, as `aws eks get-token` says 14 min, and
+      // counts its runs: a load of 8 s must run it every 2 s or so, not keep the first credential to the end.
+      const runs = join(out, 'plugin-runs');
+      const plugin = join(out, 'credential-plugin.sh');
+      await writeFile(
+        plugin,
+        [
+          '#!/bin/sh',
+          `echo run >> '${runs}'`,
+          'expires=$(date -u -d "+2 seconds" +%Y-%m-%dT%H:%M:%SZ)',
+          `printf '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"token":"%s","expirationTimestamp":"%s"}}' '${token}' "$expires"`,
+          '',
+        ].join('\n'),
+        { mode: 0o700 },
+      );
+      const cluster = admin.getCurrentCluster()!;
+      const file = join(out, 'exec.kubeconfig');
+      await writeFile(
+        file,
+        JSON.stringify({
+          apiVersion: 'v1',
+          kind: 'Config',
+          clusters: [
+            { name: 'c', cluster: { server: cluster.server, 'certificate-authority': cluster.caFile } },
+          ],
+          users: [
+            {
+              name: 'u',
+              user: {
+                exec: {
+                  apiVersion: 'client.authentication.k8s.io/v1',
+                  command: plugin,
+                  interactiveMode: 'Never',
+                },
+              },
+            },
+          ],
+          contexts: [{ name: 'x', context: { cluster: 'c', user: 'u' } }],
+          'current-context': 'x',
+        }),
+        { mode: 0o600 },
+      );
+      const run = await gauntlet(
+        ['load', 'api', '--kubeconfig', file, '--out', out, '--set', 'durationSeconds=8'],
+        env(),
+      );
+      expect(run.exitCode, `${run.stdout}\n${run.stderr}`).to.equal(ExitCode.Passed);
+      const table = await tableOf(out);
+      expect(table.client.availability).to.equal(1);
+      const pluginRuns = (await readFile(runs, 'utf8')).trim().split('\n').length;
+      expect(pluginRuns, 'plugin runs').to.be.at.least(4);
       expectNoSecrets([token, ...secrets], run.stdout, run.stderr, JSON.stringify(table));
     });
 

@@ -1,5 +1,6 @@
 import { cp, mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { probeCapabilities } from '../../checks/capabilities-probe.ts';
 import { preflight } from '../../checks/preflight.ts';
 import { holdRunLease } from '../../checks/run-lease.ts';
 import { attachLocalCluster, provisionCluster, teardownCluster } from '../../clusters/provision.ts';
@@ -10,6 +11,7 @@ import { type ClusterOptions, configFromOptions } from '../../src/config/cluster
 import { ExitCode, GauntletError } from '../../src/errors.ts';
 import { progress } from '../../src/log.ts';
 import type { ProvisionedCluster } from '../../src/model/cluster.ts';
+import { type ClusterCapabilities, describeCapabilities } from '../../src/model/cluster-capabilities.ts';
 import { emitProgress } from '../../src/model/events.ts';
 import { nothingTested, type SuiteOutcome, sharedCauses } from '../../src/model/outcome.ts';
 import { setRunContext } from '../../src/model/run-context.ts';
@@ -42,6 +44,7 @@ export async function runJob(flags: RunJobOptions): Promise<void> {
   let lease: { release(): Promise<void> } | undefined;
   let report: string | undefined;
   let findings: string[] | undefined;
+  let capabilities: ClusterCapabilities | undefined;
   const started = new Date();
   try {
     emitProgress({ event: 'phase', phase: 'bootstrap', detail: `run ${runId}` });
@@ -67,6 +70,17 @@ export async function runJob(flags: RunJobOptions): Promise<void> {
       log.step(
         `preflight: the cluster looks unwell before any check (verdicts below may follow from this):\n${findings.map((f) => `  - ${f}`).join('\n')}`,
       );
+    // Once, before any check: which checks can give a verdict here and which skip, and why.
+    capabilities = await probeCapabilities(run.kube, cluster, {
+      runId,
+      probeImage: config.checks.probeImage,
+    });
+    run.capabilities = capabilities;
+    log.step(
+      `cluster capabilities:\n${describeCapabilities(capabilities)
+        .map((l) => `  - ${l}`)
+        .join('\n')}`,
+    );
     log.step(`running suites: ${config.run.suites.join(', ')}`);
     emitProgress({ event: 'phase', phase: 'suite', detail: config.run.suites.join(', ') });
     outcome = await runSuites(config.run.suites, {
@@ -91,6 +105,7 @@ export async function runJob(flags: RunJobOptions): Promise<void> {
       cluster,
       outcome,
       ...(findings ? { preflight: findings } : {}),
+      ...(capabilities ? { capabilities } : {}),
     }).catch(() => undefined);
     if (cluster && !config.cluster.keep) await teardownCluster(cluster, log);
     else if (cluster?.owned)

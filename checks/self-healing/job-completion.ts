@@ -1,5 +1,5 @@
-import type { V1Job, V1Pod } from '@kubernetes/client-node';
-import type { Check } from '../check.ts';
+import type { V1Job, V1Pod, V1PodTemplateSpec } from '@kubernetes/client-node';
+import type { Check, CheckContext, CheckResult } from '../check.ts';
 import { checkApis } from '../support/apis.ts';
 import { collections } from '../support/collections.ts';
 import { informers } from '../support/informers.ts';
@@ -27,6 +27,42 @@ const describeJob = (job: V1Job | undefined) =>
     : 'not found';
 
 /**
+ * Pods must really end, with exit 0 and exit 1: a shell in a container where pods run containers, else the
+ * embedded cluster's kwok stages (a simulated pod succeeds; one carrying the annotation fails).
+ */
+function jobPodTemplate(ctx: CheckContext, job: string, exit: 'exit 0' | 'exit 1'): V1PodTemplateSpec {
+  const containers = ctx.capabilities.containers;
+  const template = podTemplate(
+    { ...ctx.labels, job },
+    { restartPolicy: 'Never', ...(exit === 'exit 1' ? { annotations: simulateFailure } : {}) },
+  );
+  if (containers.available) {
+    const container = template.spec!.containers[0]!;
+    container.image = containers.shellImage;
+    container.imagePullPolicy = 'IfNotPresent';
+    container.command = ['/bin/sh', '-c', exit];
+    if (containers.nodes)
+      template.spec!.affinity = {
+        nodeAffinity: {
+          requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [containers.nodes] },
+        },
+      };
+  }
+  return template;
+}
+
+const canRunJobs = (ctx: CheckContext) => ctx.capabilities.containers.available || ctx.capabilities.ownsNodes;
+
+function skipped(ctx: CheckContext): CheckResult {
+  const c = ctx.capabilities.containers;
+  const why = c.available ? '' : ` (${c.reason})`;
+  return {
+    status: 'skipped',
+    reason: `pods on this cluster run no containers${why}, and only the embedded cluster has the kwok stage that fails a pod: no pod here can end with exit 0 or 1`,
+  };
+}
+
+/**
  * A Job runs to completion with its parallelism and completions, and a Job whose pods fail is retried up to
  * backoffLimit and then marked Failed (BackoffLimitExceeded). Mirrors "[sig-apps] Job should run a job to
  * completion when tasks succeed" and "[sig-apps] Job should fail to exceed backoffLimit" (failed pods =
@@ -36,13 +72,9 @@ export const jobCompletion: Check = {
   name: 'job-completion',
   tags: ['SelfHealing'],
   async setup(ctx) {
+    if (!canRunJobs(ctx)) return;
     const { batch } = checkApis(ctx.kube);
     // Both Jobs start here: the failing one's retry back-off runs while the other completes.
-    const failTemplate = podTemplate(
-      { ...ctx.labels, job: failing.name },
-      { annotations: simulateFailure, restartPolicy: 'Never' },
-    );
-    failTemplate.spec!.containers[0]!.command = ['/bin/sh', '-c', 'exit 1'];
     await Promise.all([
       batch.createNamespacedJob({
         namespace: ctx.namespace,
@@ -51,7 +83,7 @@ export const jobCompletion: Check = {
           spec: {
             completions: succeeding.completions,
             parallelism: succeeding.parallelism,
-            template: podTemplate({ ...ctx.labels, job: succeeding.name }, { restartPolicy: 'Never' }),
+            template: jobPodTemplate(ctx, succeeding.name, 'exit 0'),
           },
         },
       }),
@@ -59,13 +91,14 @@ export const jobCompletion: Check = {
         namespace: ctx.namespace,
         body: {
           metadata: { name: failing.name, namespace: ctx.namespace, labels: ctx.labels },
-          spec: { backoffLimit: failing.backoffLimit, template: failTemplate },
+          spec: { backoffLimit: failing.backoffLimit, template: jobPodTemplate(ctx, failing.name, 'exit 1') },
         },
       }),
     ]);
   },
-  assess: (ctx, deadline) =>
-    judge(async () => {
+  assess: async (ctx, deadline) => {
+    if (!canRunJobs(ctx)) return skipped(ctx);
+    return judge(async () => {
       const bound = Math.min(deadline.timeoutMs, boundMs);
       const started = Date.now();
       // Parallelism, judged on every pod event: never more than `parallelism` pods of the Job running at once.
@@ -113,7 +146,8 @@ export const jobCompletion: Check = {
           `Job ${ctx.namespace}/${failing.name}: Failed with reason ${reason} after ${bad.status?.failed} failed pods; expected BackoffLimitExceeded after ${failing.backoffLimit + 1} (backoffLimit ${failing.backoffLimit})`,
         );
       return `${succeeding.name}: ${succeeding.completions} completions, at most ${mostRunning} at once; ${failing.name}: ${bad.status?.failed} failed pods then BackoffLimitExceeded; ${((Date.now() - started) / 1000).toFixed(1)} s`;
-    }),
+    });
+  },
   monitor: (ctx, signal, emit) => {
     const jobs = informers.jobs(ctx.kube, ctx.namespace);
     return monitorVerdict({

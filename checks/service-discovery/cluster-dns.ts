@@ -30,6 +30,11 @@ const probeStartTimeoutMs = 120_000;
 export function clusterDns(ctx: CheckContext): ClusterDnsAccess | { skipped: string } {
   const local = ctx.cluster.local;
   if (!local) {
+    const containers = ctx.capabilities.containers;
+    if (!containers.available)
+      return {
+        skipped: `pods on this cluster run no containers (${containers.reason}), so no probe pod can ask its DNS`,
+      };
     const domain = ctx.probe?.clusterDomain ?? 'cluster.local';
     return { resolver: new ProbePodLookups(ctx), server: `a probe pod in ${ctx.namespace}`, domain };
   }

@@ -13,12 +13,24 @@ export const defaultProbeImage = 'registry.k8s.io/e2e-test-images/jessie-dnsutil
 export function probePodSpec(ctx: CheckContext, name: string, command: string[]): V1Pod {
   // The embedded cluster's real nodes have no route out: its offline toolbox image (busybox), on a real node.
   const realNodes = ctx.cluster.local?.realNodes !== undefined;
+  // Elsewhere, the nodes the capability probe saw run a container (kwok nodes beside real ones run none).
+  const containers = ctx.capabilities.containers;
+  const runsContainers = !realNodes && containers.available ? containers.nodes : undefined;
   return {
     metadata: { name, namespace: ctx.namespace, labels: { ...ctx.labels, 'gauntlet.dev/probe': name } },
     spec: {
       restartPolicy: 'Never',
       terminationGracePeriodSeconds: 0,
       ...(realNodes ? { nodeSelector: { [nodeKindLabel]: 'real' } } : {}),
+      ...(runsContainers
+        ? {
+            affinity: {
+              nodeAffinity: {
+                requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [runsContainers] },
+              },
+            },
+          }
+        : {}),
       containers: [
         {
           name: 'probe',

@@ -27,13 +27,12 @@ export const serviceEnvironmentCheck: Check = {
     });
   },
   async assess(ctx, deadline) {
-    // On the embedded cluster only its real nodes (if any) run containers: the probe pod goes there.
-    if (ctx.cluster.local && !ctx.cluster.local.realNodes)
+    // Only nodes whose pods run containers (the embedded cluster's real nodes, if any) can show an environment.
+    const containers = ctx.capabilities.containers;
+    if (!containers.available)
       return {
         status: 'skipped',
-        reason:
-          'pods on kwok nodes run no containers, so no pod environment can be read on the embedded cluster ' +
-          'without real nodes (--real-nodes N)',
+        reason: `pods on this cluster run no containers (${containers.reason}), so no pod environment can be read`,
       };
     const svc = await ctx.kube.core.readNamespacedService({ name, namespace: ctx.namespace });
     const probe = 'env-probe';

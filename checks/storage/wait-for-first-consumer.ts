@@ -51,8 +51,14 @@ export const waitForFirstConsumer: Check = {
       claimFixture(ctx, claimName, { storageClassName: sc, storage: '1Gi', accessModes: ['ReadWriteOnce'] }),
     );
   },
-  assess: (ctx, deadline) =>
-    judge(async () => {
+  assess: async (ctx, deadline) => {
+    // The volumes are zonal: without zone labels there is no placement to judge.
+    if (ctx.capabilities.zones.length === 0)
+      return {
+        status: 'skipped',
+        reason: `no Ready, schedulable node carries a ${zoneLabel} label, so no volume can be placed by zone`,
+      };
+    return judge(async () => {
       const bound = Math.min(deadline.timeoutMs, bindBoundMs);
       const claimId = `claim ${ctx.namespace}/${claimName}`;
       // The controller says why it leaves the claim alone: that event, with the claim still Pending, is the proof.
@@ -99,7 +105,8 @@ export const waitForFirstConsumer: Check = {
           `${claimId} bound to ${pv.metadata?.name} in zone ${volumeZone(pv)}, but pod ${podName} runs on ${node.metadata?.name} in ${podZone}; expected the volume of the pod's zone`,
         );
       return `Pending until the pod, then bound to ${pv.metadata?.name} in ${podZone} (pod on ${node.metadata?.name}) in ${((Date.now() - started) / 1000).toFixed(1)} s`;
-    }),
+    });
+  },
   monitor: (ctx, signal, emit) => {
     const claims = informers.claims(ctx.kube, ctx.namespace);
     const volumes = informers.volumes(ctx.kube, volumeSelector(ctx));

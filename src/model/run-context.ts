@@ -1,6 +1,7 @@
 import type { GauntletConfig } from '../config/schema.ts';
 import { type Kube, kubeFromFile } from '../kube/client.ts';
 import type { ProvisionedCluster } from './cluster.ts';
+import type { ClusterCapabilities } from './cluster-capabilities.ts';
 
 /** What a suite needs to know about the run it is part of. Set by the runner before mocha loads suites. */
 export interface RunContext {
@@ -11,6 +12,8 @@ export interface RunContext {
   outDir: string;
   /** Aborted on SIGINT/SIGTERM; scenarios hand it to the faults they inject. */
   signal?: AbortSignal;
+  /** What the cluster can do, probed once before the suites (checks/capabilities-probe.ts). */
+  capabilities?: ClusterCapabilities;
 }
 
 let current: RunContext | undefined;
