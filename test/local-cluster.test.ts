@@ -6,8 +6,9 @@ import { expect } from 'chai';
 import { ExitCode } from '../src/errors.ts';
 import { kubeFromFile } from '../src/kube/client.ts';
 import { describeCluster } from '../src/kube/describe.ts';
+import { watchUntil } from '../src/kube/watch-until.ts';
 import type { LocalClusterSpec } from '../src/model/local-cluster-spec.ts';
-import { gauntlet, isolatedStateDir } from './helpers/cli.ts';
+import { gauntlet, isolatedStateDir, startGauntlet } from './helpers/cli.ts';
 import { listeningPorts, processesOf } from './helpers/processes.ts';
 
 async function readSpec(state: string, name: string): Promise<LocalClusterSpec> {
@@ -184,6 +185,86 @@ describe('embedded cluster, --ha', () => {
       expect(statuses).to.deep.equal(Array(12).fill(200));
     } finally {
       await fetch(`${control}/start`, { method: 'POST' });
+    }
+  });
+
+  it('fault targets: --labels, --zone, --count and --all --percent pick the nodes a dry run names (sorted by name); an unknown name exits 2', async () => {
+    const kube = kubeFromFile(spec.kubeconfig);
+    const nodes = (await kube.core.listNode()).items;
+    const names = (pred: (labels: Record<string, string>) => boolean) =>
+      nodes
+        .filter((n) => pred(n.metadata?.labels ?? {}))
+        .map((n) => n.metadata!.name!)
+        .sort();
+    const zone = spec.config.zones[1]!;
+    const inZone = names((l) => l['topology.kubernetes.io/zone'] === zone);
+    const all = names(() => true);
+    expect(inZone.length, 'nodes in one zone').to.be.at.least(2);
+    // The nodes a dry run would hang, in its order: one "annotate node/<name>" line per target.
+    const picked = async (...selector: string[]) => {
+      const r = await gauntlet(
+        ['fault', 'inject', 'runtime-hang', '--cluster', 'ha', '--dry-run', ...selector],
+        env,
+      );
+      expect(r.exitCode, r.stderr).to.equal(0);
+      return [...r.stdout.matchAll(/^ {2}annotate node\/(\S+)/gm)].map((m) => m[1]);
+    };
+    expect(await picked('--labels', `topology.kubernetes.io/zone=${zone}`)).to.deep.equal(inZone);
+    expect(await picked('--zone', zone)).to.deep.equal(inZone);
+    expect(await picked('--zone', zone, '--count', '1')).to.deep.equal(inZone.slice(0, 1));
+    expect(await picked('--all', '--percent', '50')).to.deep.equal(all.slice(0, Math.round(all.length / 2)));
+    const unknown = await gauntlet(
+      ['fault', 'inject', 'runtime-hang', '--cluster', 'ha', '--dry-run', '--names', 'no-such-node'],
+      env,
+    );
+    expect(unknown.exitCode).to.equal(ExitCode.Usage);
+    expect(unknown.stderr).to.contain('target.names: no such node no-such-node');
+  });
+
+  it('--leader picks the member that leads: its SIGKILL moves the Lease to the other member', async () => {
+    const kube = kubeFromFile(spec.kubeconfig);
+    const { CoordinationV1Api } = await import('@kubernetes/client-node');
+    const leases = kube.config.makeApiClient(CoordinationV1Api);
+    const role = 'kube-scheduler';
+    const before = await leases.readNamespacedLease({ name: role, namespace: 'kube-system' });
+    const dry = await gauntlet(
+      ['fault', 'inject', 'control-plane-kill', '--cluster', 'ha', '--role', role, '--leader', '--dry-run'],
+      env,
+    );
+    expect(dry.exitCode, dry.stderr).to.equal(0);
+    const leader = /^ {2}SIGKILL (\S+)/m.exec(dry.stdout)?.[1];
+    expect(spec.components.filter((c) => c.kind === role).map((c) => c.id)).to.include(leader);
+    const inject = startGauntlet(
+      [
+        'fault',
+        'inject',
+        'control-plane-kill',
+        '--cluster',
+        'ha',
+        '--role',
+        role,
+        '--leader',
+        '--for',
+        '120s',
+      ],
+      env,
+    );
+    try {
+      // Had a standby been killed, the holder would stay: the watch would run out and fail the test.
+      const fieldSelector = `metadata.name=${role}`;
+      const leaseMs = (before.spec?.leaseDurationSeconds ?? 15) * 1000;
+      await watchUntil<V1Lease, true>(kube, {
+        list: () => leases.listNamespacedLease({ namespace: 'kube-system', fieldSelector }),
+        path: '/apis/coordination.k8s.io/v1/namespaces/kube-system/leases',
+        query: { fieldSelector },
+        done: ([lease]) => (lease && lease.spec?.holderIdentity !== before.spec?.holderIdentity) || undefined,
+        what: `the ${role} Lease to move away from ${leader}`,
+        timeoutMs: leaseMs + 15_000,
+      });
+    } finally {
+      inject.kill('SIGINT');
+      const result = await inject;
+      expect(result.exitCode, String(result.stderr)).to.equal(130);
     }
   });
 
