@@ -54,6 +54,33 @@ describe('aws-az-outage-nacl: deny-all NACL on a zone, guarded, always reverted 
     expect(result.stdout).to.not.contain('nodes with no instance here');
   });
 
+  it('`gauntlet aws describe --no-nodes --json` is the EC2 map alone, as JSON, without reaching any cluster', async () => {
+    // A cluster name that does not exist: with --no-nodes the command must not need one.
+    const result = await world.cli([
+      'aws',
+      'describe',
+      '-c',
+      world.allowed,
+      '--cluster',
+      'no-such-cluster',
+      '--no-nodes',
+      '--json',
+    ]);
+    expect(result.exitCode, result.stderr).to.equal(0);
+    const map = JSON.parse(result.stdout) as {
+      zones: Record<string, { subnets: string[] }>;
+      instances: { id: string; zone: string; role: string; node?: string }[];
+    };
+    expect(Object.keys(map.zones).sort()).to.deep.equal([...zones].sort());
+    for (const z of zones) expect(map.zones[z]!.subnets).to.deep.equal([world.kops.subnets[z]]);
+    const expected = [...world.kops.controlPlane, ...world.kops.workers].map((i) => i.id).sort();
+    expect(map.instances.map((i) => i.id).sort()).to.deep.equal(expected);
+    expect(
+      map.instances.filter((i) => i.node !== undefined),
+      'instances matched to Nodes',
+    ).to.deep.equal([]);
+  });
+
   it('a dry run sends the EC2 calls with DryRun, prints the plan and the guards, and changes nothing in moto', async () => {
     const before = await world.ec2State();
     const dry = await world.cli(inject(['--zone', zone, '--dry-run']));
