@@ -10,6 +10,7 @@ import { watchUntil } from '../src/kube/watch-until.ts';
 import type { LocalClusterSpec } from '../src/model/local-cluster-spec.ts';
 import { gauntlet, isolatedStateDir, startGauntlet } from './helpers/cli.ts';
 import { listeningPorts, processesOf } from './helpers/processes.ts';
+import { pollUntil } from './helpers/wait.ts';
 
 async function readSpec(state: string, name: string): Promise<LocalClusterSpec> {
   return JSON.parse(
@@ -42,6 +43,18 @@ async function getStatus(spec: LocalClusterSpec, url: string): Promise<number> {
     req.on('error', () => resolve(0));
     req.end();
   });
+}
+
+/** The pid of one member of the embedded control plane: the process whose arguments are that member's. */
+async function memberPid(spec: LocalClusterSpec, id: string): Promise<number | undefined> {
+  const member = spec.components.find((c) => c.id === id)!;
+  const wanted = member.args.join('\0');
+  for (const p of await processesOf(spec.uid)) {
+    const cmdline = (await readFile(`/proc/${p.pid}/cmdline`, 'utf8').catch(() => '')).split('\0');
+    if (cmdline[0]?.endsWith(member.kind) && cmdline.slice(1).filter(Boolean).join('\0') === wanted)
+      return p.pid;
+  }
+  return undefined;
 }
 
 describe('embedded cluster, single control plane', () => {
@@ -120,6 +133,23 @@ describe('embedded cluster, single control plane', () => {
     expect(status.exitCode).to.equal(0);
     for (const c of spec.components) expect(status.stdout).to.match(new RegExp(`${c.id}\\s+running`));
     expect(status.stdout).to.contain('us-east-1b: 3/3 nodes Ready');
+  });
+
+  it('the supervisor restarts a component that crashes (SIGKILL by hand, not by a fault)', async () => {
+    const before = await memberPid(spec, 'kube-scheduler-0');
+    expect(before, 'scheduler pid').to.be.a('number');
+    process.kill(before!, 'SIGKILL');
+    const after = await pollUntil(
+      'a new kube-scheduler process',
+      async () => {
+        const pid = await memberPid(spec, 'kube-scheduler-0');
+        return pid !== undefined && pid !== before ? pid : undefined;
+      },
+      30_000,
+    );
+    expect(after).to.not.equal(before);
+    const status = await gauntlet(['cluster', 'status', '--name', 'single'], env);
+    expect(status.stdout).to.match(/kube-scheduler-0\s+running/);
   });
 
   it('`cluster down` stops every process and frees every port', async () => {
@@ -261,6 +291,54 @@ describe('embedded cluster, --ha', () => {
         what: `the ${role} Lease to move away from ${leader}`,
         timeoutMs: leaseMs + 15_000,
       });
+    } finally {
+      inject.kill('SIGINT');
+      const result = await inject;
+      expect(result.exitCode, String(result.stderr)).to.equal(130);
+    }
+  });
+
+  it('control-plane-kill with replaceAfterSeconds: the member is down, then replaced while the fault is held', async () => {
+    const id = 'kube-apiserver-2';
+    const before = await memberPid(spec, id);
+    expect(before, `${id} pid`).to.be.a('number');
+    const inject = startGauntlet(
+      [
+        'fault',
+        'inject',
+        'control-plane-kill',
+        '--cluster',
+        'ha',
+        '--role',
+        'kube-apiserver',
+        '--names',
+        id,
+        '--spec',
+        '{"replaceAfterSeconds":2}',
+        '--for',
+        '120s',
+      ],
+      env,
+    );
+    try {
+      const downAt = await pollUntil(
+        `${id} killed`,
+        async () => ((await memberPid(spec, id)) === undefined ? Date.now() : undefined),
+        30_000,
+      );
+      const replaced = await pollUntil(
+        `${id} replaced`,
+        async () => {
+          const pid = await memberPid(spec, id);
+          return pid !== undefined ? pid : undefined;
+        },
+        30_000,
+      );
+      const downMs = Date.now() - downAt;
+      expect(replaced).to.not.equal(before);
+      // Replaced by the timer, not by the revert: the command still holds the fault.
+      expect(inject.exitCode, 'inject still holding').to.equal(null);
+      expect(downMs, 'down for about replaceAfterSeconds').to.be.within(1000, 15_000);
     } finally {
       inject.kill('SIGINT');
       const result = await inject;
