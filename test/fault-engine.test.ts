@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { apiReady } from '../clusters/local/api-readiness.ts';
@@ -34,6 +34,18 @@ const running = (states: ComponentState[]) =>
     .filter((s) => s.status === 'running')
     .map((s) => s.id)
     .sort();
+
+/** Watchdog processes whose ledger lies under dir (they exit once their intent's revert is recorded). */
+async function watchdogsOf(dir: string): Promise<number[]> {
+  const found: number[] = [];
+  for (const entry of await readdir('/proc')) {
+    const cmdline = await readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '');
+    const args = cmdline.split('\0');
+    if (args.includes('watchdog') && args.some((a) => a.startsWith(`--ledger=${dir}`)))
+      found.push(Number(entry));
+  }
+  return found;
+}
 
 describe('fault engine: ledger, dry run, crash recovery', () => {
   let state: string;
@@ -119,31 +131,43 @@ describe('fault engine: ledger, dry run, crash recovery', () => {
     expect(running(await componentStates(spec))).to.deep.equal(allComponents);
   });
 
-  // 3 zones x 7 points of inject and revert: the harness dies at each, then `gauntlet recover` must leave
-  // nothing injected (every component running again, no ledger entry pending).
-  const points = [
-    'before-intent',
-    'after-intent',
-    'after-apply',
-    'after-applied-record',
-    'before-revert',
-    'after-revert',
-    'after-reverted-record',
-  ];
-  for (const point of points) {
+  // 3 zones x 7 points of inject and revert: the harness SIGKILLs itself at each, then `gauntlet recover` must
+  // revert exactly the zones injected at that moment (targets go in name order, reverts in reverse) and leave
+  // nothing injected: every component running again, no ledger entry pending, no watchdog left.
+  const zones = ['us-east-1a', 'us-east-1b', 'us-east-1c'];
+  const pendingAt: Record<string, (nth: number) => string[]> = {
+    'before-intent': (n) => zones.slice(0, n - 1),
+    'after-intent': (n) => zones.slice(0, n),
+    'after-apply': (n) => zones.slice(0, n),
+    'after-applied-record': (n) => zones.slice(0, n),
+    'before-revert': (n) => zones.slice(0, 4 - n),
+    'after-revert': (n) => zones.slice(0, 4 - n),
+    'after-reverted-record': (n) => zones.slice(0, 3 - n),
+  };
+  for (const [point, pending] of Object.entries(pendingAt)) {
     for (const nth of [1, 2, 3]) {
-      it(`SIGKILLed at ${point} #${nth} of a 3-zone outage: recover leaves no fault behind`, async () => {
+      it(`SIGKILLed at ${point} #${nth} of a 3-zone outage: recover reverts exactly ${pending(nth).length} zone(s), leaves no fault behind`, async () => {
         const killed = await inject(['zone-loss', '--all', '--for', '0'], {
           GAUNTLET_CRASH_AT: `${point}:${nth}`,
         });
         expect(
-          killed.exitCode,
+          killed.signal,
           `the harness should have been killed at ${point}:${nth}\n${killed.stderr}`,
-        ).to.not.equal(0);
+        ).to.equal('SIGKILL');
         const recover = await gauntlet(['recover', '--cluster', 'faults'], env);
         expect(recover.exitCode, recover.stderr).to.equal(0);
+        const reverted = [...recover.stdout.matchAll(/^reverted zone-loss on zone\/(\S+)$/gm)]
+          .map((m) => m[1])
+          .sort();
+        expect(reverted, 'zones recover reverted').to.deep.equal(pending(nth));
         expect(running(await componentStates(spec))).to.deep.equal(allComponents);
         expect(await nodesNotReady(spec), 'nodes not Ready after recover').to.deep.equal([]);
+        await pollUntil(
+          'the watchdogs to exit once the reverts are recorded',
+          async () => ((await watchdogsOf(out)).length === 0 ? true : undefined),
+          15_000,
+          200,
+        );
         const again = await gauntlet(['recover', '--cluster', 'faults'], env);
         expect(again.stdout).to.contain('nothing to recover');
       });

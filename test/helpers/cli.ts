@@ -21,6 +21,8 @@ export async function isolatedStateDir(): Promise<string> {
 
 export interface CliResult {
   exitCode: number;
+  /** The signal that ended the process (SIGKILL from a crash point), if one did. */
+  signal?: string;
   stdout: string;
   stderr: string;
 }
@@ -37,7 +39,12 @@ export async function gauntlet(
     timeout: timeoutMs,
     stdin: 'ignore',
   });
-  return { exitCode: result.exitCode ?? -1, stdout: String(result.stdout), stderr: String(result.stderr) };
+  return {
+    exitCode: result.exitCode ?? -1,
+    ...(result.signal ? { signal: result.signal } : {}),
+    stdout: String(result.stdout),
+    stderr: String(result.stderr),
+  };
 }
 
 /** Starts the CLI without waiting, for tests that interrupt or kill it. */
