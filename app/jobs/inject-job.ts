@@ -8,7 +8,7 @@ import {
   recoverCluster,
 } from '../../faults/engine/fault-engine.ts';
 import { Ledger } from '../../faults/engine/ledger.ts';
-import type { FaultTarget } from '../../faults/fault.ts';
+import { describeTarget, type FaultTarget } from '../../faults/fault.ts';
 import { faultByKind } from '../../faults/registry.ts';
 import {
   selectAwsZones,
@@ -134,14 +134,23 @@ export async function injectByHand(kind: string, flags: InjectJobOptions): Promi
   try {
     for (const target of targets) {
       if (interrupt.interrupted()) break;
-      injections.push(
-        await inject(fault, target, spec, {
-          ctx,
-          ledger,
-          maxDurationMs: flags.maxDuration * 1000,
-          signal: interrupt.signal,
-        }),
-      );
+      try {
+        injections.push(
+          await inject(fault, target, spec, {
+            ctx,
+            ledger,
+            maxDurationMs: flags.maxDuration * 1000,
+            signal: interrupt.signal,
+          }),
+        );
+      } catch (error) {
+        // inject() reverted what the apply had changed, or says it could not (exit 4): say which, then stop.
+        if (!(error instanceof GauntletError && error.exitCode === ExitCode.RevertFailed))
+          log.step(
+            `${fault.kind} on ${describeTarget(target)} not applied (${interrupt.interrupted() ? 'interrupted' : (error as Error).message}); what it had changed is reverted`,
+          );
+        throw error;
+      }
       log.step(`injected ${fault.kind} on ${injections.at(-1)!.target}`);
     }
     if (!interrupt.interrupted()) {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { V1ConfigMap } from '@kubernetes/client-node';
+import type { V1ConfigMap, V1Secret } from '@kubernetes/client-node';
 import { expect } from 'chai';
 import { componentStates } from '../../clusters/local/supervisor-client.ts';
 import { localClusterKey } from '../../faults/engine/fault-cluster.ts';
@@ -277,6 +277,47 @@ describe('etcd-pressure fault: etcd filled to NOSPACE on the embedded cluster (6
     expect(slow.stderr).to.contain('target not reached within 2 s');
     const recover = await gauntlet(['recover', '--cluster', cluster], env);
     expect(recover.stdout).to.contain('nothing to recover');
+    await expectHealthy();
+  });
+
+  it('Ctrl-C mid-fill of Secrets stops the fill at once and reverts: exit 130, no Secret left, nothing lost', async () => {
+    const harness = startGauntlet(
+      [
+        'fault',
+        'inject',
+        'etcd-pressure',
+        '--spec',
+        '{"objectKind":"secret"}',
+        '--for',
+        '30',
+        '--cluster',
+        cluster,
+        '--out',
+        out,
+      ],
+      { ...env, GAUNTLET_QUIET: '0' },
+    );
+    const selector = 'gauntlet.dev/fault=etcd-pressure';
+    await watchUntil<V1Secret, true>(kube, {
+      list: () => kube.core.listSecretForAllNamespaces({ labelSelector: selector }),
+      path: '/api/v1/secrets',
+      query: { labelSelector: selector },
+      done: (secrets) => (secrets.length >= 10 ? true : undefined),
+      what: '10 filler Secrets',
+      progress: (secrets) => `${secrets.length} so far`,
+      timeoutMs: 60_000,
+    });
+    const fillerMaps = await kube.core.listConfigMapForAllNamespaces({ labelSelector: selector });
+    expect(fillerMaps.items, 'objectKind secret fills with Secrets only').to.deep.equal([]);
+    const interruptedAt = Date.now();
+    harness.kill('SIGINT');
+    const result = await harness;
+    const stoppedMs = Date.now() - interruptedAt;
+    expect(result.exitCode, String(result.stderr)).to.equal(130);
+    expect(String(result.stderr))
+      .to.contain('etcd-pressure on cluster/')
+      .and.contain('not applied (interrupted); what it had changed is reverted');
+    process.stderr.write(`      Ctrl-C -> filler deleted and exit: ${stoppedMs} ms\n`);
     await expectHealthy();
   });
 
