@@ -1,4 +1,14 @@
-import { copyFile, mkdir, mkdtemp, readdir, rm, symlink, utimes, writeFile } from 'node:fs/promises';
+import {
+  copyFile,
+  mkdir,
+  mkdtemp,
+  readdir,
+  readFile,
+  rm,
+  symlink,
+  utimes,
+  writeFile,
+} from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
@@ -133,5 +143,19 @@ describe('CLI build: compiled once, never run stale', () => {
       );
       expect(compiled.map((f) => f.replace(/\.js$/, '.ts')).sort(), suite).to.deep.equal(specs.sort());
     }
+  });
+
+  it('no product module finds files from its own directory but the two that know the build (import.meta)', async () => {
+    const product = ['app', 'suites', 'reports', 'checks', 'faults', 'clusters', 'src'];
+    const users: string[] = [];
+    for (const top of product) {
+      for (const entry of await readdir(join(root, top), { recursive: true, withFileTypes: true })) {
+        if (!entry.isFile() || !entry.name.endsWith('.ts')) continue;
+        const file = join(entry.parentPath, entry.name);
+        if ((await readFile(file, 'utf8')).includes('import.meta.')) users.push(file.slice(root.length + 1));
+      }
+    }
+    // From dist/ a module's own directory is dist/<floor>/...: what is not compiled is found from repoRoot.
+    expect(users.sort()).to.deep.equal(['app/jobs/suites.ts', 'src/repo-root.ts']);
   });
 });
