@@ -24,7 +24,8 @@ describe('test timing: one line per file, hooks included, serial and parallel', 
       const r = await execa(process.execPath, args, {
         cwd: root,
         reject: false,
-        env: { GAUNTLET_TEST_TIMING: out, GAUNTLET_TEST_PASS: 'p' },
+        // Not this run's own worker id, when this file itself runs in a parallel worker (undefined: unset).
+        env: { GAUNTLET_TEST_TIMING: out, GAUNTLET_TEST_PASS: 'p', MOCHA_WORKER_ID: undefined },
       });
       expect(r.exitCode, 'the fixture fails one test on purpose').to.equal(1);
       const lines = (await readFile(out, 'utf8'))
