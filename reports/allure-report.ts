@@ -3,9 +3,10 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { execa } from 'execa';
 import { ExitCode, GauntletError } from '../src/errors.ts';
+import { repoRoot } from '../src/repo-root.ts';
 
 /** Allure 3's CLI (npm `allure`, no Java). Its package exports no programmatic generate, so its bin is run. */
-const allureCli = join(import.meta.dirname, '..', 'node_modules', 'allure', 'cli.js');
+const allureCli = join(repoRoot, 'node_modules', 'allure', 'cli.js');
 
 /** Where trends across runs are kept by default: beside the run directories (reports/out/history.jsonl). */
 export const defaultHistoryFile = (runDir: string) => join(dirname(resolve(runDir)), 'history.jsonl');

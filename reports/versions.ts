@@ -2,8 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { kubeFromFile } from '../src/kube/client.ts';
 import type { ProvisionedCluster } from '../src/model/cluster.ts';
-
-const root = join(import.meta.dirname, '..');
+import { repoRoot as root } from '../src/repo-root.ts';
 
 /** What ran: the cluster's components and the harness's tools, so a run can be compared with another. */
 export interface RunVersions {

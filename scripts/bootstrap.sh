@@ -12,6 +12,9 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
   npm install --no-audit --no-fund --loglevel=error
 fi
 
+# The CLI compiled once to dist/ (seconds): bin/gauntlet.js runs it while it matches the sources, tsx otherwise.
+node scripts/build.js
+
 # Real nodes' Debian packages (catatonit, busybox-static, iptables, conntrack, libseccomp-dev for runc's build).
 bash scripts/install-real-node-packages.sh
 

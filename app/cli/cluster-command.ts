@@ -1,17 +1,12 @@
 import { Command } from 'commander';
-import { apiReady } from '../../clusters/local/api-readiness.ts';
-import { readLocalSpec } from '../../clusters/local/cluster-state.ts';
-import { destroyLocalCluster } from '../../clusters/local/destroy-cluster.ts';
-import { upLocalCluster } from '../../clusters/local/local-cluster.ts';
-import { readSupervisorState } from '../../clusters/local/local-cluster-health.ts';
-import { nodeKinds } from '../../clusters/local/real-nodes/node-kinds.ts';
 import { type ClusterOptions, configFromOptions } from '../../src/config/cluster-options.ts';
 import { ConfigError } from '../../src/errors.ts';
-import { describeCluster, formatDescription } from '../../src/kube/describe.ts';
 import { progress } from '../../src/log.ts';
-import { findClusterProcesses } from '../../src/process/cluster-processes.ts';
 import { Interrupted, interruptSignal } from '../jobs/interrupt.ts';
 import { withClusterOptions } from './options.ts';
+
+// The provisioner and the Kubernetes client are loaded by the actions that use them, like the other commands
+// do: the client alone is ~800 modules, which --help, a refused config and `cluster kubeconfig` never need.
 
 export function clusterCommand(): Command {
   const cluster = new Command('cluster').description('provision, inspect and tear down clusters');
@@ -28,6 +23,8 @@ export function clusterCommand(): Command {
           'cluster up: only the local provisioner starts clusters; an existing cluster is used as it is',
         );
       }
+      const { upLocalCluster } = await import('../../clusters/local/local-cluster.ts');
+      const { describeCluster, formatDescription } = await import('../../src/kube/describe.ts');
       const interrupt = interruptSignal();
       const log = progress();
       const started = Date.now();
@@ -56,6 +53,7 @@ export function clusterCommand(): Command {
     )
     .option('--name <name>', 'cluster name', 'gauntlet')
     .action(async (flags: { name: string }) => {
+      const { destroyLocalCluster } = await import('../../clusters/local/destroy-cluster.ts');
       const result = await destroyLocalCluster(flags.name, progress());
       process.stdout.write(
         result.found ? `cluster ${flags.name} is down\n` : `no cluster named ${flags.name}; nothing to do\n`,
@@ -66,6 +64,7 @@ export function clusterCommand(): Command {
     .description('show a cluster: processes (including leftovers), API health, nodes by zone')
     .action(async (flags: ClusterOptions) => {
       const config = await configFromOptions(flags);
+      const { describeCluster, formatDescription } = await import('../../src/kube/describe.ts');
       if (config.cluster.provisioner === 'existing') {
         const { useExistingCluster } = await import('../../clusters/existing.ts');
         const existing = await useExistingCluster(config);
@@ -74,6 +73,11 @@ export function clusterCommand(): Command {
         );
         return;
       }
+      const { readLocalSpec } = await import('../../clusters/local/cluster-state.ts');
+      const { apiReady } = await import('../../clusters/local/api-readiness.ts');
+      const { readSupervisorState } = await import('../../clusters/local/local-cluster-health.ts');
+      const { nodeKinds } = await import('../../clusters/local/real-nodes/node-kinds.ts');
+      const { findClusterProcesses } = await import('../../src/process/cluster-processes.ts');
       const name = config.cluster.name;
       const spec = await readLocalSpec(name);
       if (!spec) {
@@ -116,6 +120,7 @@ export function clusterCommand(): Command {
     .description("print the path of an embedded cluster's admin kubeconfig")
     .option('--name <name>', 'cluster name', 'gauntlet')
     .action(async (flags: { name: string }) => {
+      const { readLocalSpec } = await import('../../clusters/local/cluster-state.ts');
       const spec = await readLocalSpec(flags.name);
       if (!spec) throw new ConfigError(`--name: no embedded cluster named ${flags.name}`);
       process.stdout.write(`${spec.kubeconfig}\n`);

@@ -9,13 +9,16 @@ import { KubeApiError } from '../../src/kube/readable-api-errors.ts';
 import { emitProgress } from '../../src/model/events.ts';
 import { emptyOutcome, type SuiteOutcome, type TestOutcome } from '../../src/model/outcome.ts';
 import { skipReasonOf } from '../../src/model/skip-reason.ts';
+import { moduleExtension } from '../../src/repo-root.ts';
 
 /** allure-mocha's types describe its CommonJS build (the class under .default); its ESM build is the class. */
 const AllureMochaReporter = (
   'default' in allureMocha ? allureMocha.default : allureMocha
 ) as typeof allureMocha.default;
 
+// Beside this module: the sources' suites/ under tsx, the compiled ones under dist/ from the build.
 const suitesRoot = join(import.meta.dirname, '..', '..', 'suites');
+const specSuffix = `.spec${moduleExtension}`;
 
 /**
  * mocha takes one reporter: this one is two, the spec output for people and Allure results (allure-mocha) for the
@@ -81,7 +84,7 @@ export async function runSuites(
   });
   for (const name of names) {
     const dir = join(suitesRoot, name);
-    for (const file of (await readdir(dir)).filter((f) => f.endsWith('.spec.ts')).sort())
+    for (const file of (await readdir(dir)).filter((f) => f.endsWith(specSuffix)).sort())
       mocha.addFile(join(dir, file));
   }
   await mocha.loadFilesAsync();

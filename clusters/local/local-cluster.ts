@@ -9,6 +9,7 @@ import type { LocalClusterSpec } from '../../src/model/local-cluster-spec.ts';
 import { clusterDir } from '../../src/paths.ts';
 import { clusterMarkerVariable, findClusterProcesses } from '../../src/process/cluster-processes.ts';
 import { freePorts, freeTcpAndUdpPort, isPortFree } from '../../src/process/ports.ts';
+import { repoRoot } from '../../src/repo-root.ts';
 import { type ResolvedTool, resolveTools } from '../../src/tools/index.ts';
 import { ensureCorednsRbac, writeCorefile } from './cluster-dns.ts';
 import { readLocalSpec, readUid, writeSpec, writeUid } from './cluster-state.ts';
@@ -32,8 +33,8 @@ const clusterBinaries = [
   'coredns',
 ] as const;
 type ClusterBinary = (typeof clusterBinaries)[number];
-const stagesFixture = join(import.meta.dirname, '..', '..', 'fixtures', 'kwok', 'stages.yaml');
-const gauntletCli = join(import.meta.dirname, '..', '..', 'bin', 'gauntlet.js');
+const stagesFixture = join(repoRoot, 'fixtures', 'kwok', 'stages.yaml');
+const gauntletCli = join(repoRoot, 'bin', 'gauntlet.js');
 
 /** Deadlines of `cluster up`, generous for 2-core machines; 1000 nodes get more time. */
 function upDeadlines(nodes: number) {

@@ -2,8 +2,9 @@ import { spawn } from 'node:child_process';
 import { access, open, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { ProvisionedCluster } from '../../src/model/cluster.ts';
+import { repoRoot } from '../../src/repo-root.ts';
 
-const gauntletCli = join(import.meta.dirname, '..', '..', 'bin', 'gauntlet.js');
+const gauntletCli = join(repoRoot, 'bin', 'gauntlet.js');
 
 /**
  * The max-duration guarantee that holds when the harness cannot keep it: a detached process per injection that

@@ -1,5 +1,51 @@
 import { createSocket, type Socket } from 'node:dgram';
+import { mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/**
+ * Ports handed out are claimed machine-wide. Between the pick (the kernel's, port 0) and the component binding
+ * it, a port is free to the kernel again, and another gauntlet process picking at that moment (a test file in
+ * another mocha worker, a second `cluster up`) could be given it too; while a chaos test has a component down,
+ * its port is free as well. A claim is a file <port>.<slot> in claimsDir, slot = time / CLAIM_MS, created with
+ * O_EXCL; a port is taken while a claim of the slot before, this one or the next exists besides the one just
+ * created, checked after creating it, so of two claimants at once the later one always backs off. A
+ * claim lasts 10 to 20 minutes, long past any component's first bind; files of older slots are removed.
+ */
+export const CLAIM_MS = 10 * 60_000;
+const claimsDir = () => process.env.GAUNTLET_PORT_CLAIMS_DIR ?? join(tmpdir(), 'gauntlet-port-claims');
+
+const claimFile = (port: number, slot: number) => join(claimsDir(), `${port}.${slot}`);
+const exists = (path: string) => statSync(path, { throwIfNoEntry: false }) !== undefined;
+
+/** Claims `port` for this process; false when another claim of it is current. `now` for tests. */
+export function claimPort(port: number, now = Date.now()): boolean {
+  const slot = Math.floor(now / CLAIM_MS);
+  mkdirSync(claimsDir(), { recursive: true });
+  const mine = claimFile(port, slot);
+  try {
+    writeFileSync(mine, `${process.pid}\n`, { flag: 'wx' });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw error;
+  }
+  if (exists(claimFile(port, slot - 1)) || exists(claimFile(port, slot + 1))) {
+    rmSync(mine, { force: true });
+    return false;
+  }
+  return true;
+}
+
+/** Removes claims no longer current (older than the slot before this one). */
+function dropOldClaims(now = Date.now()): void {
+  const current = Math.floor(now / CLAIM_MS);
+  mkdirSync(claimsDir(), { recursive: true });
+  for (const name of readdirSync(claimsDir())) {
+    const slot = Number(name.split('.')[1]);
+    if (Number.isInteger(slot) && slot < current - 1) rmSync(join(claimsDir(), name), { force: true });
+  }
+}
 
 function listen(host: string, port: number): Promise<Server> {
   return new Promise((resolve, reject) => {
@@ -23,19 +69,23 @@ export async function isPortFree(port: number, host = '127.0.0.1'): Promise<bool
 
 /**
  * Picks `count` distinct free ports, each free on every host given (so 127.0.0.1, .2 and .3 can all bind the
- * same port). The ports are held until all are chosen, then released for the components to bind.
+ * same port) and claimed for this process (claimPort). The ports are held until all are chosen, then released
+ * for the components to bind.
  */
 export async function freePorts(count: number, hosts: string[] = ['127.0.0.1']): Promise<number[]> {
   const held: Server[] = [];
   const ports: number[] = [];
+  dropOldClaims();
   try {
-    while (ports.length < count) {
+    for (let tries = 0; ports.length < count; tries++) {
+      if (tries >= count * 50)
+        throw new Error(`no ${count} free ports on ${hosts.join(', ')} after ${tries} tries`);
       const first = await listen(hosts[0]!, 0);
       held.push(first);
       const port = (first.address() as { port: number }).port;
       const others = await Promise.allSettled(hosts.slice(1).map((host) => listen(host, port)));
       for (const other of others) if (other.status === 'fulfilled') held.push(other.value);
-      if (others.every((other) => other.status === 'fulfilled')) ports.push(port);
+      if (others.every((other) => other.status === 'fulfilled') && claimPort(port)) ports.push(port);
     }
     return ports;
   } finally {
@@ -63,7 +113,7 @@ export async function freeTcpAndUdpPort(host = '127.0.0.1', attempts = 20): Prom
     await close(tcp);
     if (udp) {
       await new Promise<void>((resolve) => udp.close(() => resolve()));
-      return port;
+      if (claimPort(port)) return port;
     }
   }
   throw new Error(`no port free for both TCP and UDP on ${host} after ${attempts} tries`);

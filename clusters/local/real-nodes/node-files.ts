@@ -3,6 +3,7 @@ import { basename, join } from 'node:path';
 import type { LocalClusterConfig } from '../../../src/config/schema.ts';
 import { regionLabel, zoneLabel } from '../../../src/kube/describe.ts';
 import type { ComponentSpec } from '../../../src/model/local-cluster-spec.ts';
+import { repoRoot } from '../../../src/repo-root.ts';
 import { CNI_PLUGINS, type CniPluginTool, cniPluginType } from '../../../src/tools/catalog.ts';
 import { writeKubeconfig } from '../kubeconfig.ts';
 import { type Pki, signCert } from '../pki.ts';
@@ -44,7 +45,7 @@ export interface RealNodeInputs {
   logDir: string;
 }
 
-const launcher = join(import.meta.dirname, '..', '..', '..', 'fixtures', 'real-node', 'launch.sh');
+const launcher = join(repoRoot, 'fixtures', 'real-node', 'launch.sh');
 
 /** The values the kubelet writes to global kernel settings; the node's shadow files hold them already. */
 const kubeletSysctls: Record<string, string> = {
