@@ -4,6 +4,7 @@ import { expect } from 'chai';
 import { parse, stringify } from 'yaml';
 import { buildProgram } from '../app/cli/program.ts';
 import { ExitCode } from '../src/errors.ts';
+import { kubeFromFile } from '../src/kube/client.ts';
 import { BoundError, checkBound, evaluateBound } from '../src/model/bound-expression.ts';
 import { gauntlet, isolatedStateDir } from './helpers/cli.ts';
 
@@ -101,6 +102,17 @@ describe('scenario files: refused before anything is created', () => {
     expect(result.stdout.match(/: valid/g)).to.have.length(files.length);
   });
 
+  it("the README's full example is a valid scenario", async () => {
+    const readme = await readFile(join(import.meta.dirname, '..', 'README.md'), 'utf8');
+    const example = readme.match(/```yaml\n(# yaml-language-server[\s\S]*?)```/)?.[1];
+    expect(example, 'the example in the README').to.be.a('string');
+    const dir = await isolatedStateDir();
+    await writeFile(join(dir, 'example.yaml'), example!);
+    await writeFile(join(dir, 'extra.yaml'), await readFile(join(fixtures, 'extra-deployment.yaml')));
+    const result = await gauntlet(['scenario', 'validate', join(dir, 'example.yaml')], env);
+    expect(result.exitCode, result.stderr).to.equal(0);
+  });
+
   it('docs/scenario.schema.json is the schema this build generates', async () => {
     const result = await gauntlet(['scenario', 'schema'], env);
     const committed = await readFile(join(import.meta.dirname, '..', 'docs', 'scenario.schema.json'), 'utf8');
@@ -129,6 +141,23 @@ describe('scenario files: refused before anything is created', () => {
     expect(other.stdout).not.to.match(/^runs/m);
   });
 
+  it('scenario show: the tests and the mechanism each capability takes, or why it is missing', async () => {
+    const zoneLoss = join(import.meta.dirname, '..', 'suites', 'chaos', 'library', 'zone-loss.yaml');
+    const here = await gauntlet(['scenario', 'show', zoneLoss], env);
+    expect(here.exitCode, here.stderr).to.equal(0);
+    expect(here.stdout).to.contain(
+      "requires zone-loss: the zone's simulated kubelets frozen (kwok SIGSTOP) (fault zone-loss)",
+    );
+    expect(here.stdout).to.contain('  stateless pods come back in the surviving zones');
+    const there = await gauntlet(
+      ['scenario', 'show', zoneLoss, '--kubeconfig', join(state, 'peer.kubeconfig')],
+      env,
+    );
+    expect(there.stdout).to.contain(
+      'requires zone-loss: MISSING (zone-loss: this cluster has no aws section',
+    );
+  });
+
   it('the scenario command is in the program', () => {
     const scenario = buildProgram().commands.find((c) => c.name() === 'scenario');
     expect(scenario?.commands.map((c) => c.name())).to.deep.equal([
@@ -145,10 +174,13 @@ describe('scenario files on the embedded cluster', function () {
   this.timeout(600_000);
   const name = 'scn-files';
   let env: Record<string, string>;
+  let kubeconfig: string;
   before(async () => {
     env = { GAUNTLET_STATE_DIR: await isolatedStateDir() };
     const up = await gauntlet(['cluster', 'up', '--name', name], env, 300_000);
     expect(up.exitCode, up.stderr).to.equal(0);
+    kubeconfig = up.stdout.match(/^kubeconfig: (\S+)$/m)?.[1] ?? '';
+    expect(kubeconfig, up.stdout).to.not.equal('');
   });
   after(async () => {
     await gauntlet(['cluster', 'down', '--name', name], env);
@@ -188,12 +220,85 @@ describe('scenario files on the embedded cluster', function () {
     expect(await readFile(join(runDir, 'ledger.jsonl'), 'utf8').catch(() => '')).to.not.match(/"pending"/);
   });
 
+  it('a refused file against a running cluster exits 2 and creates nothing there (no namespace, no run dir)', async () => {
+    const doc = parse(await readFile(passing, 'utf8'));
+    doc.steps[0].deletePods.workload = 'missing';
+    const dir = await isolatedStateDir();
+    await writeFile(
+      join(dir, 'extra-deployment.yaml'),
+      await readFile(join(fixtures, 'extra-deployment.yaml')),
+    );
+    const file = join(dir, 'bad.yaml');
+    await writeFile(file, stringify(doc));
+    const kube = kubeFromFile(kubeconfig);
+    const namespaces = async () =>
+      (await kube.core.listNamespace()).items.map((n) => n.metadata!.name!).sort();
+    const before = await namespaces();
+    const out = await isolatedStateDir();
+    const result = await gauntlet(['scenario', 'run', file, '--cluster', name, '--out', out], env);
+    expect(result.exitCode, result.stderr).to.equal(ExitCode.Usage);
+    expect(result.stderr).to.contain('steps[0].deletePods.workload: no workload named "missing"');
+    expect(await readdir(out)).to.deep.equal([]);
+    expect(await namespaces()).to.deep.equal(before);
+  });
+
+  it('a scenario needing what the cluster lacks is skipped with the reason, nothing injected', async () => {
+    const doc = parse(await readFile(failing, 'utf8'));
+    doc.requires.push('real-nodes');
+    const file = join(await isolatedStateDir(), 'needs-real-nodes.yaml');
+    await writeFile(file, stringify(doc));
+    const { result, summary, junit, runDir } = await run(file);
+    expect(result.exitCode, result.stderr).to.equal(ExitCode.NothingTested);
+    expect(summary.tests.map((t) => t.state)).to.deep.equal(['skipped']);
+    const reason = 'real-nodes: the embedded cluster has simulated nodes only; add --real-nodes N';
+    expect((summary.tests[0] as { reason?: string }).reason).to.equal(reason);
+    expect(junit).to.contain(`<skipped message="${reason}"`);
+    expect(await readdir(join(runDir, 'timelines')).catch(() => []), 'timelines').to.deep.equal([]);
+  });
+
+  it('through --kubeconfig (a cluster the harness did not make) the scenarios are skipped with their reasons, none crashes', async () => {
+    const out = await isolatedStateDir();
+    const result = await gauntlet(
+      [
+        'run',
+        '--kubeconfig',
+        kubeconfig,
+        '--suite',
+        'chaos',
+        '--scenario',
+        passing,
+        '--out',
+        out,
+        '--allow-empty',
+      ],
+      env,
+      400_000,
+    );
+    expect(result.exitCode, `${result.stdout}\n${result.stderr}`).to.equal(ExitCode.Passed);
+    const [runId] = await readdir(out);
+    const summary = JSON.parse(await readFile(join(out, runId!, 'summary.json'), 'utf8')) as {
+      tests: { suite: string; title: string; state: string; reason?: string }[];
+    };
+    const of = (suite: string) => summary.tests.filter((t) => t.suite === suite);
+    expect(of('[Chaos][Zone] zone loss').map((t) => [t.state, t.reason])).to.deep.equal(
+      new Array(4).fill([
+        'skipped',
+        'zone-loss: this cluster has no aws section and is not embedded; add `aws:` to the config or use the embedded cluster',
+      ]),
+    );
+    expect(of("[Scenario] a user's self-healing scenario").map((t) => t.state)).to.deep.equal([
+      'skipped',
+      'skipped',
+    ]);
+    expect(summary.tests.filter((t) => t.state !== 'skipped').map((t) => t.title)).to.deep.equal([]);
+  });
+
   it('an expectation the cluster cannot meet is a JUnit failure, and the fault is reverted', async () => {
     const { result, summary, junit, runDir } = await run(failing);
     expect(result.exitCode, result.stderr).to.equal(ExitCode.CheckFailed);
     expect(summary.tests).to.have.length(1);
     expect(summary.tests[0]!.state).to.equal('failed');
-    expect(summary.tests[0]!.error).to.match(/expectations\[0\]: [^]*Ready=Unknown/);
+    expect(summary.tests[0]!.error).to.match(/expectations\[0\]: [\s\S]*Ready=Unknown/);
     expect(junit).to.match(/<failure[^>]*>/);
     const timeline = JSON.parse(await readFile(join(runDir, 'timelines', 'user-impossible.json'), 'utf8'));
     expect(timeline.faults[0].revertedAt, 'reverted').to.be.a('number');

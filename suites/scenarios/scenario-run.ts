@@ -138,11 +138,14 @@ export class ScenarioRun {
         const want = desiredPods(objects);
         if (want === 0) continue;
         const env = conditionEnv(run, ctx, zones, new Map());
+        const withinMs = bound(w.readyWithin ?? 60, values, `workloads.${w.name}.readyWithin`) * 1000;
         await waitForCondition(
           { within: 0, pods: { workload: w.name, ready: want } } as ScenarioCondition,
           env,
-          bound(w.readyWithin ?? 60, values, `workloads.${w.name}.readyWithin`) * 1000,
+          withinMs,
         );
+        // Its Service lists every ready pod before anything is counted or hashed (nothingLost compares against it).
+        if (w.fixture === 'zone-spread') await serviceListsPods(run, ctx.namespace, w.name, want, withinMs);
       }
       const checks = monitorsNamed(spec.monitors.checks);
       scenario = await Scenario.open(spec.metadata.name, { monitors: checks });
@@ -582,9 +585,8 @@ export class ScenarioRun {
     if (e.nothingLost) {
       const after = await this.snapshot();
       const want = new Set(e.nothingLost.of);
-      const extra = e.nothingLost.namespaces;
       const lost = Object.keys({ ...this.before, ...after })
-        .filter((k) => want.has(k.split(' ')[0] as 'endpoints') && (extra.length === 0 || true))
+        .filter((k) => want.has(k.split(' ')[0] as 'endpoints'))
         .filter((k) => this.before?.[k] !== after[k]);
       if (lost.length > 0)
         throw fail(
@@ -652,6 +654,29 @@ export class ScenarioRun {
       await closeCheckContext(this.ctx).catch(() => undefined);
     }
   }
+}
+
+/** Waits for a Service's EndpointSlices to list this many ready endpoints. */
+async function serviceListsPods(
+  run: RunContext,
+  namespace: string,
+  service: string,
+  ready: number,
+  timeoutMs: number,
+) {
+  const { watchUntil } = await import('../../src/kube/watch-until.ts');
+  const discovery = run.kube.config.makeApiClient(DiscoveryV1Api);
+  const labelSelector = `kubernetes.io/service-name=${service}`;
+  await watchUntil(run.kube, {
+    list: () => discovery.listNamespacedEndpointSlice({ namespace, labelSelector }),
+    path: `/apis/discovery.k8s.io/v1/namespaces/${namespace}/endpointslices`,
+    query: { labelSelector },
+    done: (slices: { endpoints?: { conditions?: { ready?: boolean } }[] }[]) =>
+      slices.flatMap((x) => x.endpoints ?? []).filter((e) => e.conditions?.ready).length >= ready ||
+      undefined,
+    what: `Service ${namespace}/${service} listing ${ready} ready endpoints`,
+    timeoutMs,
+  });
 }
 
 function bound(value: Bound, values: BoundValues, field: string): number {
