@@ -205,8 +205,9 @@ export class ScenarioRun {
       const max = j.maxDuration === undefined ? 600_000 : this.ms(j.maxDuration, `${at}.inject.maxDuration`);
       const mine: Held[] = [];
       for (const target of targets) {
-        const injection = await this.scenario.inject(kind, target, j.spec ?? {}, max);
+        // Counted from the moment the change starts, as a kill's "after N ms" is.
         this.firstInjectAt ??= Date.now();
+        const injection = await this.scenario.inject(kind, target, j.spec ?? {}, max);
         const h: Held = { injection, reverted: false, ...(j.as ? { as: j.as } : {}) };
         this.held.push(h);
         mine.push(h);
