@@ -6,6 +6,7 @@ import { internalCommand } from './internal-command.ts';
 import { loadCommand } from './load-command.ts';
 import { reportCommand } from './report-command.ts';
 import { runCommand } from './run-command.ts';
+import { scenarioCommand } from './scenario-command.ts';
 import { toolsCommand } from './tools-command.ts';
 
 /**
@@ -26,6 +27,7 @@ export function buildProgram(): Command {
   program.addCommand(clusterCommand());
   program.addCommand(toolsCommand());
   program.addCommand(runCommand());
+  program.addCommand(scenarioCommand());
   program.addCommand(loadCommand());
   program.addCommand(reportCommand());
   program.addCommand(faultCommand());

@@ -10,6 +10,7 @@ export function runCommand(): Command {
       '--cluster <name>',
       'reuse this running embedded cluster instead of provisioning one (never torn down)',
     )
+    .option('--scenario <file...>', 'scenario files to run (kind Scenario); without --suite only these run')
     .option('--keep', 'leave the provisioned cluster running afterwards')
     .option('--out <dir>', 'parent directory of run directories (default reports/out)')
     .option('--grep <pattern>', 'only tests whose title matches, e.g. "\\[Smoke\\]"')

@@ -16,8 +16,15 @@ import { emitProgress } from '../../src/model/events.ts';
 import { nothingTested, type SuiteOutcome, sharedCauses } from '../../src/model/outcome.ts';
 import { setRunContext } from '../../src/model/run-context.ts';
 import { newRunId } from '../../src/model/run-id.ts';
+import { setUserScenarioFiles } from '../../suites/scenarios/scenario-files.ts';
 import { Interrupted, interruptSignal } from './interrupt.ts';
 import { runSuites } from './suites.ts';
+
+async function validatedScenarioFiles(files: string[]): Promise<string[]> {
+  const { loadScenario } = await import('../../suites/scenarios/load-scenario.ts');
+  for (const file of files) await loadScenario(file);
+  return files.map((f) => resolve(f));
+}
 
 /** What `gauntlet run` is asked to do; the CLI maps its flags onto this. */
 export interface RunJobOptions extends ClusterOptions {
@@ -28,6 +35,8 @@ export interface RunJobOptions extends ClusterOptions {
   grep?: string;
   quiet?: boolean;
   json?: boolean;
+  /** Scenario files to run (`--scenario`); without --suite, only these run. */
+  scenario?: string[];
   /** A run in which nothing was tested (no test ran, or all were skipped) exits 0 instead of 5. */
   allowEmpty?: boolean;
 }
@@ -35,6 +44,9 @@ export interface RunJobOptions extends ClusterOptions {
 /** The main job: provision -> suites -> run directory (summary, component logs) -> teardown (always). */
 export async function runJob(flags: RunJobOptions): Promise<void> {
   const config = await configFromOptions(flags, { suites: flags.suite, out: flags.out, keep: flags.keep });
+  // Every scenario file is read and validated before anything is created: a refused one exits 2 with no run dir.
+  const scenarioFiles = await validatedScenarioFiles(flags.scenario ?? []);
+  const suites = scenarioFiles.length > 0 && !flags.suite ? [] : config.run.suites;
   const runId = newRunId();
   const outDir = resolve(config.run.out, runId);
   const log = progress();
@@ -46,6 +58,14 @@ export async function runJob(flags: RunJobOptions): Promise<void> {
   let findings: string[] | undefined;
   let capabilities: ClusterCapabilities | undefined;
   const started = new Date();
+  const userScenariosSpec = join(
+    import.meta.dirname,
+    '..',
+    '..',
+    'suites',
+    'scenarios',
+    'user-scenarios.spec.ts',
+  );
   try {
     emitProgress({ event: 'phase', phase: 'bootstrap', detail: `run ${runId}` });
     await mkdir(outDir, { recursive: true });
@@ -81,9 +101,12 @@ export async function runJob(flags: RunJobOptions): Promise<void> {
         .map((l) => `  - ${l}`)
         .join('\n')}`,
     );
-    log.step(`running suites: ${config.run.suites.join(', ')}`);
-    emitProgress({ event: 'phase', phase: 'suite', detail: config.run.suites.join(', ') });
-    outcome = await runSuites(config.run.suites, {
+    const running = [...suites, ...scenarioFiles.map((f) => `scenario ${f}`)].join(', ');
+    log.step(`running suites: ${running}`);
+    emitProgress({ event: 'phase', phase: 'suite', detail: running });
+    setUserScenarioFiles(scenarioFiles);
+    outcome = await runSuites(suites, {
+      ...(scenarioFiles.length > 0 ? { specFiles: [userScenariosSpec] } : {}),
       grep: flags.grep,
       junitFile: join(outDir, 'junit.xml'),
       allureResultsDir: join(outDir, 'allure-results'),

@@ -74,6 +74,8 @@ export async function runSuites(
     junitFile?: string;
     allureResultsDir?: string;
     signal?: AbortSignal;
+    /** More spec files to run after the suites' (the user's scenario files: suites/scenarios/user-scenarios.spec.ts). */
+    specFiles?: string[];
   },
 ): Promise<SuiteOutcome> {
   const startedAt = new Date();
@@ -87,6 +89,7 @@ export async function runSuites(
     for (const file of (await readdir(dir)).filter((f) => f.endsWith(specSuffix)).sort())
       mocha.addFile(join(dir, file));
   }
+  for (const file of o.specFiles ?? []) mocha.addFile(file);
   await mocha.loadFilesAsync();
   const outcome = emptyOutcome();
   const recorded = new Set<Mocha.Runnable>();
@@ -157,7 +160,11 @@ export async function runSuites(
     );
   });
   mocha.dispose();
-  if (o.junitFile) await writeJUnit(o.junitFile, outcome, { suiteName: names.join('+'), startedAt });
+  if (o.junitFile)
+    await writeJUnit(o.junitFile, outcome, {
+      suiteName: [...names, ...(o.specFiles?.length ? ['scenario'] : [])].join('+'),
+      startedAt,
+    });
   if (o.allureResultsDir) await explainAllureResults(o.allureResultsDir, outcome);
   return outcome;
 }

@@ -76,6 +76,11 @@ export class ScenarioMonitors {
     return monitors;
   }
 
+  /** The checks whose monitor had nothing to watch on this cluster. */
+  get inactive(): string[] {
+    return this.watched.filter((w) => w.inapplicable).map((w) => w.check.name);
+  }
+
   get namespaces(): string[] {
     return this.watched.map((w) => w.ctx.namespace);
   }

@@ -72,6 +72,16 @@ export class Scenario {
     return this.timeline.monitorOutcomes;
   }
 
+  /** Monitors that returned at once without a verdict: nothing to watch on this cluster. */
+  get inactiveMonitors(): string[] {
+    return this.monitors?.inactive ?? [];
+  }
+
+  /** Each monitor's broken time and breaks so far (empty without monitors). */
+  monitorOutcomes(): MonitorOutcome[] {
+    return this.timeline.monitorOutcomes ?? this.monitors?.outcomes() ?? [];
+  }
+
   /** The namespaces of the monitors' fixtures (empty without monitors). */
   get monitoredNamespaces(): string[] {
     return this.monitors?.namespaces ?? [];

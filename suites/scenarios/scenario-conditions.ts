@@ -1,0 +1,205 @@
+import { CoordinationV1Api, type V1Lease, type V1Node, type V1Pod } from '@kubernetes/client-node';
+import { apiReady } from '../../clusters/local/api-readiness.ts';
+import { ClusterAssertionError } from '../../src/errors.ts';
+import type { Kube } from '../../src/kube/client.ts';
+import { nodeReadyStatus, zoneLabel } from '../../src/kube/describe.ts';
+import { watchUntil } from '../../src/kube/watch-until.ts';
+import type { ProvisionedCluster } from '../../src/model/cluster.ts';
+import type { NodeSelection, ScenarioCondition, ZoneRef } from '../../src/model/scenario-file.ts';
+import { workloadLabel } from './workload-fixtures.ts';
+
+/** What a condition is judged against. */
+export interface ConditionEnv {
+  kube: Kube;
+  cluster: ProvisionedCluster;
+  namespace: string;
+  zone(ref: ZoneRef): string;
+  /** Lease holders read before the first injection, by "namespace/name". */
+  holdersBefore: Map<string, string | undefined>;
+}
+
+/** What a condition saw when it held: a detail for the mark ("{detail}"). */
+export type Held = string;
+
+const podReady = (p: V1Pod) =>
+  !p.metadata?.deletionTimestamp &&
+  p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
+
+export function selectsNode(node: V1Node, s: NodeSelection, env: Pick<ConditionEnv, 'zone'>): boolean {
+  const zone = node.metadata?.labels?.[zoneLabel];
+  if (s.names && !s.names.includes(node.metadata?.name ?? '')) return false;
+  if (s.zone !== undefined && zone !== env.zone(s.zone)) return false;
+  if (s.outsideZone !== undefined && zone === env.zone(s.outsideZone)) return false;
+  return true;
+}
+
+/**
+ * Waits for one condition, watch-driven and bounded by timeoutMs (a bound of 0 s still reads the state once);
+ * a condition the cluster does not reach is a ClusterAssertionError naming it, what was seen and the bound.
+ */
+export async function waitForCondition(
+  c: ScenarioCondition,
+  env: ConditionEnv,
+  timeoutMs: number,
+): Promise<Held> {
+  const { kube, namespace } = env;
+  const bounded = Math.max(timeoutMs, 1000);
+  if (c.nodes) {
+    const sel = c.nodes;
+    const want = sel.ready;
+    const nodes = await watchUntil<V1Node, V1Node[]>(kube, {
+      list: () => kube.core.listNode(sel.labels ? { labelSelector: sel.labels } : {}),
+      path: '/api/v1/nodes',
+      ...(sel.labels ? { query: { labelSelector: sel.labels } } : {}),
+      done: (all) => {
+        const chosen = all.filter((n) => selectsNode(n, sel, env)).slice(0, sel.count ?? all.length);
+        return chosen.length > 0 && chosen.every((n) => nodeReadyStatus(n) === want) ? chosen : undefined;
+      },
+      what: `every selected node Ready=${want}`,
+      progress: (all) =>
+        all
+          .filter((n) => selectsNode(n, sel, env))
+          .map((n) => `${n.metadata?.name}:${nodeReadyStatus(n)}`)
+          .join(', '),
+      timeoutMs: bounded,
+    });
+    return `${nodes.length} nodes`;
+  }
+  if (c.taint) {
+    const t = c.taint;
+    const tainted = (n: V1Node) => n.spec?.taints?.some((x) => x.key === t.key && x.effect === t.effect);
+    const nodes = await watchUntil<V1Node, V1Node[]>(kube, {
+      list: () => kube.core.listNode(),
+      path: '/api/v1/nodes',
+      done: (all) => {
+        const with_ = all.filter(tainted);
+        return with_.length >= t.atLeast ? with_ : undefined;
+      },
+      what: `at least ${t.atLeast} node(s) tainted ${t.key}:${t.effect}`,
+      progress: (all) => `${all.filter(tainted).length} tainted`,
+      timeoutMs: bounded,
+    });
+    if (t.onlyInZone !== undefined) {
+      const zone = env.zone(t.onlyInZone);
+      const outside = nodes.filter((n) => n.metadata?.labels?.[zoneLabel] !== zone);
+      if (outside.length > 0)
+        throw new ClusterAssertionError({
+          object: `nodes tainted ${t.key}:${t.effect}`,
+          expected: `only nodes of ${zone}`,
+          seen: outside.map((n) => `${n.metadata?.name} (${n.metadata?.labels?.[zoneLabel]})`).join(', '),
+        });
+    }
+    return nodes.map((n) => `${n.metadata?.name} (${n.metadata?.labels?.[zoneLabel]})`).join(', ');
+  }
+  if (c.pods) {
+    const p = c.pods;
+    const zones = new Map(
+      (await kube.core.listNode()).items.map((n) => [n.metadata!.name!, n.metadata?.labels?.[zoneLabel]]),
+    );
+    const outside = p.outsideZone === undefined ? undefined : env.zone(p.outsideZone);
+    const selector = `${workloadLabel}=${p.workload}`;
+    await watchUntil<V1Pod, true>(kube, {
+      list: () => kube.core.listNamespacedPod({ namespace, labelSelector: selector }),
+      path: `/api/v1/namespaces/${namespace}/pods`,
+      query: { labelSelector: selector },
+      done: (pods) =>
+        pods.filter((x) => podReady(x) && (!outside || zones.get(x.spec?.nodeName ?? '') !== outside))
+          .length >= p.ready || undefined,
+      what: `${p.ready} ready ${p.workload} pods${outside ? ` outside ${outside}` : ''}`,
+      progress: (pods) =>
+        pods
+          .map(
+            (x) =>
+              `${x.metadata?.name}@${x.spec?.nodeName ?? '-'}:${x.status?.phase}${x.metadata?.deletionTimestamp ? '(terminating)' : ''}`,
+          )
+          .join(', '),
+      timeoutMs: bounded,
+    });
+    return `${p.ready} ${p.workload} pods`;
+  }
+  if (c.unschedulable) {
+    const u = c.unschedulable;
+    const pattern = new RegExp(u.message);
+    const selector = `${workloadLabel}=${u.workload}`;
+    const scheduled = (x: V1Pod) => x.status?.conditions?.find((k) => k.type === 'PodScheduled');
+    const pending = await watchUntil<V1Pod, V1Pod>(kube, {
+      list: () => kube.core.listNamespacedPod({ namespace, labelSelector: selector }),
+      path: `/api/v1/namespaces/${namespace}/pods`,
+      query: { labelSelector: selector },
+      done: (pods) =>
+        pods.find(
+          (x) =>
+            !x.metadata?.deletionTimestamp &&
+            x.status?.phase === 'Pending' &&
+            scheduled(x)?.status === 'False' &&
+            pattern.test(scheduled(x)?.message ?? ''),
+        ),
+      what: `a ${u.workload} pod unschedulable with a message matching /${u.message}/`,
+      progress: (pods) =>
+        pods.map((x) => `${x.metadata?.name}:${x.status?.phase}:${scheduled(x)?.message ?? ''}`).join('; '),
+      timeoutMs: bounded,
+    });
+    return `${pending.metadata?.name} Pending: ${scheduled(pending)?.message ?? ''}`;
+  }
+  if (c.noTerminatingPods) {
+    await watchUntil<V1Pod, true>(kube, {
+      list: () => kube.core.listNamespacedPod({ namespace }),
+      path: `/api/v1/namespaces/${namespace}/pods`,
+      done: (pods) => pods.every((x) => !x.metadata?.deletionTimestamp) || undefined,
+      what: 'no pod left Terminating',
+      progress: (pods) =>
+        pods
+          .filter((x) => x.metadata?.deletionTimestamp)
+          .map((x) => x.metadata?.name)
+          .join(', '),
+      timeoutMs: bounded,
+    });
+    return 'no pod Terminating';
+  }
+  if (c.apiReady) return apiAnswers(env, c.apiReady.member, bounded);
+  if (c.leaseMoved) {
+    const { name, namespace: ns } = c.leaseMoved;
+    const before = env.holdersBefore.get(`${ns}/${name}`);
+    const leases = kube.config.makeApiClient(CoordinationV1Api);
+    const fieldSelector = `metadata.name=${name}`;
+    const moved = await watchUntil<V1Lease, V1Lease>(kube, {
+      list: () => leases.listNamespacedLease({ namespace: ns, fieldSelector }),
+      path: `/apis/coordination.k8s.io/v1/namespaces/${ns}/leases`,
+      query: { fieldSelector },
+      done: ([lease]) => (lease && lease.spec?.holderIdentity !== before ? lease : undefined),
+      what: `the ${name} lease to move away from ${before ?? 'no holder'}`,
+      progress: ([lease]) => `held by ${lease?.spec?.holderIdentity ?? 'nobody'}`,
+      timeoutMs: bounded,
+    });
+    return moved.spec?.holderIdentity ?? 'nobody';
+  }
+  throw new Error('a condition without a kind passed validation');
+}
+
+/** /readyz of one embedded apiserver or of the endpoint; nothing to watch while it is down (100 ms polls). */
+async function apiAnswers(env: ConditionEnv, member: string | undefined, timeoutMs: number): Promise<Held> {
+  const local = env.cluster.local;
+  const url = member ? local?.apiServers.find((a) => a.id === member)?.url : local?.endpoint;
+  if (member && !url)
+    throw new ClusterAssertionError({
+      object: `apiserver ${member}`,
+      expected: 'a member of this cluster',
+      seen: 'none',
+    });
+  const started = Date.now();
+  while (Date.now() - started < timeoutMs) {
+    const ok = local
+      ? await apiReady(url!, local.dir, 1000)
+      : await env.kube.core.listNamespace({ limit: 1 }).then(
+          () => true,
+          () => false,
+        );
+    if (ok) return member ?? 'the API';
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new ClusterAssertionError({
+    object: member ? `apiserver ${member}` : 'the API',
+    expected: 'an answer to /readyz',
+    waitedMs: timeoutMs,
+  });
+}
