@@ -182,13 +182,14 @@ describe('verdicts: failures, errors, nothing tested, preflight', function () {
   });
 
   it('a run whose every test is skipped exits 5, each skip with its reason in console, JUnit and summary.json', async () => {
-    // On a cluster with one apiserver, the HA-only control-plane tests skip in the test, saying why.
+    // On a cluster with one apiserver, the HA-only control-plane scenario skips, saying why.
+    const reason = 'ha-control-plane: the embedded cluster has one apiserver; run with --ha';
     const r = await run(['--suite', 'chaos', '--grep', 'with 3 apiservers']);
     expect(r.exitCode, r.stderr).to.equal(ExitCode.NothingTested);
     expect(r.summary.skipped).to.equal(1);
     expect(r.summary.tests[0]).to.include({
       state: 'skipped',
-      reason: 'the cluster has one apiserver; run with --ha',
+      reason: reason,
     });
     expect(r.junit.testsuites.testsuite.testcase.skipped['@_message']).to.equal(
       'the cluster has one apiserver; run with --ha',
