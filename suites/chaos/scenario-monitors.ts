@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import type { Check, CheckContext } from '../../checks/check.ts';
 import { closeCheckContext, openCheckContext } from '../../checks/check-context.ts';
 import { replacedPods } from '../../checks/self-healing/replaced-pods.ts';
@@ -31,7 +32,10 @@ export class ScenarioMonitors {
   /** When every monitor was first healthy: broken time is counted from here (fixtures starting up don't count). */
   private armedAt = Number.POSITIVE_INFINITY;
 
-  private constructor(private readonly timeline: Timeline) {}
+  private constructor(private readonly timeline: Timeline) {
+    // Every monitor and each of its informers listens on this one signal: many listeners is the design, not a leak.
+    setMaxListeners(0, this.abort.signal);
+  }
 
   /** Sets every check up, starts its monitor and returns once each has judged its behaviour healthy. */
   static async start(
