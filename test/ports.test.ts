@@ -1,9 +1,9 @@
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { execa } from 'execa';
-import { CLAIM_MS, claimPort, freePorts, freeTcpAndUdpPort } from '../src/process/ports.ts';
+import { CLAIM_MS, claimPort, freePorts, freeTcpAndUdpPort, pickRange } from '../src/process/ports.ts';
 
 const ports = join(import.meta.dirname, '..', 'src', 'process', 'ports.ts');
 
@@ -59,6 +59,11 @@ describe('ports: claimed machine-wide', () => {
     claimPort(40_021, Date.now() - 3 * CLAIM_MS);
     const picked = [...(await freePorts(5)), await freeTcpAndUdpPort()];
     expect(new Set(picked).size).to.equal(6);
+    // Below the ephemeral range: no client's connect() can take one before its component binds it.
+    const ephemeralFrom = Number(
+      (await readFile('/proc/sys/net/ipv4/ip_local_port_range', 'utf8')).split(/\s+/)[0],
+    );
+    for (const port of picked) expect(port, `port ${port}`).to.be.within(pickRange().from, ephemeralFrom - 1);
     for (const port of picked) expect(await claimElsewhere(port), `port ${port}`).to.equal('false');
     expect(
       (await readdir(dir)).some((f) => f.startsWith('40021.')),

@@ -124,10 +124,11 @@ describe('run progress of a real chaos scenario (--json)', () => {
         .filter((e) => !['log', 'phase'].includes(e.event))
         .filter((e) => e.event !== 'test-end' || e.state !== 'skipped')
         .map((e) => (e.event === 'test-start' ? 'test-start' : brief(e)));
-      // Pending (skipped) tests end without starting; what is left is the one test and what it did.
+      // Pending (skipped) tests end without starting; what is left is the one test and what it did. The
+      // scenario's load starts with its setup (the suite's before-all hook), so ahead of its first test.
       expect(sequence).to.deep.equal([
-        'test-start',
         'load-start',
+        'test-start',
         'fault-on',
         'fault-off',
         'load-end',

@@ -1,5 +1,6 @@
+import { randomInt } from 'node:crypto';
 import { createSocket, type Socket } from 'node:dgram';
-import { mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -47,6 +48,29 @@ function dropOldClaims(now = Date.now()): void {
   }
 }
 
+/**
+ * Where ports are picked: below the kernel's ephemeral range, which outgoing connections take their local port
+ * from. A port picked from that range (port 0) can be taken by any client's connect() between the pick and the
+ * component's bind ("bind: address already in use"); below it nothing is handed out behind our back.
+ */
+export function pickRange(): { from: number; to: number } {
+  const ephemeralFrom = (() => {
+    try {
+      return Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]);
+    } catch {
+      return 32_768; // Linux's default
+    }
+  })();
+  const from = 20_000;
+  // A host whose ephemeral range starts low leaves no room below it: the whole registered range then.
+  return ephemeralFrom - from >= 2_000 ? { from, to: ephemeralFrom - 1 } : { from: 1_024, to: 65_535 };
+}
+
+const candidate = (range: { from: number; to: number }) => randomInt(range.from, range.to + 1);
+
+/** A server listening on host:port, or undefined when the port is taken there. */
+const tryListen = (host: string, port: number) => listen(host, port).catch(() => undefined);
+
 function listen(host: string, port: number): Promise<Server> {
   return new Promise((resolve, reject) => {
     const server = createServer();
@@ -75,17 +99,19 @@ export async function isPortFree(port: number, host = '127.0.0.1'): Promise<bool
 export async function freePorts(count: number, hosts: string[] = ['127.0.0.1']): Promise<number[]> {
   const held: Server[] = [];
   const ports: number[] = [];
+  const range = pickRange();
   dropOldClaims();
   try {
     for (let tries = 0; ports.length < count; tries++) {
       if (tries >= count * 50)
-        throw new Error(`no ${count} free ports on ${hosts.join(', ')} after ${tries} tries`);
-      const first = await listen(hosts[0]!, 0);
-      held.push(first);
-      const port = (first.address() as { port: number }).port;
-      const others = await Promise.allSettled(hosts.slice(1).map((host) => listen(host, port)));
-      for (const other of others) if (other.status === 'fulfilled') held.push(other.value);
-      if (others.every((other) => other.status === 'fulfilled') && claimPort(port)) ports.push(port);
+        throw new Error(
+          `no ${count} free ports in ${range.from}-${range.to} on ${hosts.join(', ')} after ${tries} tries`,
+        );
+      const port = candidate(range);
+      if (ports.includes(port)) continue;
+      const servers = await Promise.all(hosts.map((host) => tryListen(host, port)));
+      for (const server of servers) if (server) held.push(server);
+      if (servers.every((server) => server !== undefined) && claimPort(port)) ports.push(port);
     }
     return ports;
   } finally {
@@ -106,9 +132,11 @@ function bindUdp(host: string, port: number): Promise<Socket> {
  * else the next one is tried (bounded: a busy machine rarely needs more than a couple).
  */
 export async function freeTcpAndUdpPort(host = '127.0.0.1', attempts = 20): Promise<number> {
+  const range = pickRange();
   for (let n = 0; n < attempts; n++) {
-    const tcp = await listen(host, 0);
-    const port = (tcp.address() as { port: number }).port;
+    const port = candidate(range);
+    const tcp = await tryListen(host, port);
+    if (!tcp) continue;
     const udp = await bindUdp(host, port).catch(() => undefined);
     await close(tcp);
     if (udp) {
@@ -116,5 +144,7 @@ export async function freeTcpAndUdpPort(host = '127.0.0.1', attempts = 20): Prom
       if (claimPort(port)) return port;
     }
   }
-  throw new Error(`no port free for both TCP and UDP on ${host} after ${attempts} tries`);
+  throw new Error(
+    `no port in ${range.from}-${range.to} free for both TCP and UDP on ${host} after ${attempts} tries`,
+  );
 }

@@ -21,6 +21,19 @@ const evictionTaints = (node: V1Node) =>
   );
 /** kube-controller-manager's own words when it stops evicting because every node is unreachable. */
 const enteringMessage = 'Controller detected that all Nodes are not-Ready. Entering master disruption mode';
+/**
+ * Taints added up to this long after the entering line belong to the pass that entered the mode: the controller
+ * logs first, then removes the taints node by node while its tainting worker (every 100 ms) may still take a
+ * node of a zone whose rate was normal; timeAdded is also truncated to the second.
+ */
+const enteringPassSlackMs = 3_000;
+/** The latest eviction taint's timeAdded, in ms (Infinity when the controller did not say: counted as new). */
+const taintedAt = (node: V1Node) =>
+  Math.max(
+    ...evictionTaints(node).map((t) =>
+      t.timeAdded ? Date.parse(String(t.timeAdded)) : Number.POSITIVE_INFINITY,
+    ),
+  );
 
 /**
  * Runs last of the chaos scenarios (the file name sorts after zone-loss): after leaving full-disruption mode the
@@ -107,12 +120,14 @@ describe('[Chaos][Zone] every zone loses the API at once: full disruption, no ma
     const { kube, namespace } = ctx;
     const t = timings();
     // Component logs are flushed every few seconds (--log-flush-frequency, 5 s): wait for the line to land.
-    await untilControllerManagerLogs(enteringMessage, 20_000);
-    scenario.timeline.mark('kube-controller-manager entered master disruption mode');
+    const enteredAt = await untilControllerManagerLogs(enteringMessage, 20_000);
+    scenario.timeline.mark(
+      `kube-controller-manager entered master disruption mode at ${new Date(enteredAt).toISOString()}`,
+    );
 
     // Holding the partition past the pods' toleration is the point: evictions, if any, would happen in it.
     const holdMs = Math.max(0, allUnknownAt + (t.unreachableTolerationSeconds + 10) * 1000 - Date.now());
-    const observed = await observeHold(kube, namespace, holdMs);
+    const observed = await observeHold(kube, namespace, holdMs, enteredAt + enteringPassSlackMs);
     hold = observed;
     scenario.timeline.mark(`held ${holdMs} ms past the pods' ${t.unreachableTolerationSeconds} s toleration`);
     if (observed.taintedAtStart.length > 0)
@@ -166,20 +181,31 @@ describe('[Chaos][Zone] every zone loses the API at once: full disruption, no ma
   });
 });
 
-/** Resolves once a kube-controller-manager log holds the message, woken by writes to the logs directory. */
-async function untilControllerManagerLogs(message: string, timeoutMs: number): Promise<void> {
+/**
+ * When a kube-controller-manager first logged the message (from klog's header, "Immdd hh:mm:ss.uuuuuu" in the
+ * host's local time, as the component runs here), woken by writes to the logs directory.
+ */
+async function untilControllerManagerLogs(message: string, timeoutMs: number): Promise<number> {
   const dir = join(runContext().cluster.local!.dir, 'logs');
-  const logged = async () => {
+  const loggedAt = async () => {
     const files = (await readdir(dir)).filter((f) => f.startsWith('kube-controller-manager'));
     const texts = await Promise.all(files.map((f) => readFile(join(dir, f), 'utf8')));
-    return texts.some((t) => t.includes(message));
+    const times = texts
+      .flatMap((t) => t.split('\n'))
+      .filter((line) => line.includes(message))
+      .map(klogTime);
+    return times.length > 0 ? Math.min(...times) : undefined;
   };
   const abort = new AbortController();
   const timer = setTimeout(() => abort.abort(), timeoutMs);
   try {
     const watcher = watch(dir, { signal: abort.signal });
-    if (await logged()) return;
-    for await (const _ of watcher) if (await logged()) return;
+    const first = await loggedAt();
+    if (first !== undefined) return first;
+    for await (const _ of watcher) {
+      const at = await loggedAt();
+      if (at !== undefined) return at;
+    }
   } catch (error) {
     if ((error as Error).name !== 'AbortError') throw error;
   } finally {
@@ -188,17 +214,39 @@ async function untilControllerManagerLogs(message: string, timeoutMs: number): P
   throw new Error(`kube-controller-manager did not log "${message}" within ${timeoutMs} ms`);
 }
 
+function klogTime(line: string): number {
+  const m = /^[IWEF](\d{2})(\d{2}) (\d{2}):(\d{2}):(\d{2})\.(\d{3})/.exec(line);
+  if (!m) throw new Error(`kube-controller-manager log line without a klog header: ${line.slice(0, 120)}`);
+  const [month, day, h, min, sec, ms] = m.slice(1).map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
+  return new Date(new Date().getFullYear(), month - 1, day, h, min, sec, ms).getTime();
+}
+
 interface Hold {
-  /** Nodes carrying an eviction taint when the hold began (tainted in the pass that entered disruption mode). */
+  /** Nodes carrying an eviction taint added in the pass that entered disruption mode (by its timeAdded). */
   taintedAtStart: string[];
-  /** Nodes that got an eviction taint during the hold: evictions that should have stopped. */
+  /** Nodes given an eviction taint after that pass (by its timeAdded): evictions that should have stopped. */
   taintedLater: string[];
   /** Pods of the namespace deleted during the hold, with the node they ran on. */
   deleted: { name: string; uid: string; node: string }[];
 }
 
-/** Watches nodes' eviction taints and the namespace's pods for holdMs: what the controller did while partitioned. */
-async function observeHold(kube: CheckContext['kube'], namespace: string, holdMs: number): Promise<Hold> {
+/**
+ * Watches nodes' eviction taints and the namespace's pods for holdMs: what the controller did while partitioned.
+ * A taint added after passEndedAt is a later one, even if it landed before this watch began.
+ */
+async function observeHold(
+  kube: CheckContext['kube'],
+  namespace: string,
+  holdMs: number,
+  passEndedAt: number,
+): Promise<Hold> {
   const nodes = new ResilientInformer<V1Node>(kube, {
     path: '/api/v1/nodes',
     list: () => kube.core.listNode(),
@@ -210,14 +258,14 @@ async function observeHold(kube: CheckContext['kube'], namespace: string, holdMs
   const known = new Map<string, V1Pod>();
   const deleted = new Map<string, { name: string; uid: string; node: string }>();
   const taintedLater = new Set<string>();
-  let taintedAtStart: string[] = [];
-  let started = false;
-  nodes.on('change', () => {
-    if (!started) return;
+  const noteLaterTaints = () => {
     for (const n of nodes.list())
-      if (evictionTaints(n).length > 0 && !taintedAtStart.includes(n.metadata!.name!))
-        taintedLater.add(n.metadata!.name!);
-  });
+      if (evictionTaints(n).length > 0 && taintedAt(n) > passEndedAt)
+        taintedLater.add(
+          `${n.metadata!.name!} (tainted ${((taintedAt(n) - passEndedAt) / 1000).toFixed(0)} s after that pass)`,
+        );
+  };
+  nodes.on('change', noteLaterTaints);
   pods.on('change', () => {
     const now = new Map(pods.list().map((p) => [p.metadata!.uid!, p]));
     for (const [uid, p] of [...known, ...now]) {
@@ -227,12 +275,12 @@ async function observeHold(kube: CheckContext['kube'], namespace: string, holdMs
     }
   });
   await Promise.all([nodes.start(), pods.start()]);
-  taintedAtStart = nodes
+  noteLaterTaints();
+  const taintedAtStart = nodes
     .list()
-    .filter((n) => evictionTaints(n).length > 0)
+    .filter((n) => evictionTaints(n).length > 0 && taintedAt(n) <= passEndedAt)
     .map((n) => n.metadata!.name!)
     .sort();
-  started = true;
   await new Promise((resolve) => setTimeout(resolve, holdMs));
   nodes.stop();
   pods.stop();

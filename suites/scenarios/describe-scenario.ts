@@ -43,7 +43,12 @@ export function describeScenario(loaded: LoadedScenario): void {
     for (const [i, t] of tests.entries()) {
       it(t.title, async () => {
         await run!.steps(t.steps);
-        if (i === tests.length - 1) await run!.judge();
+        if (i < tests.length - 1) return;
+        try {
+          await run!.judge();
+        } finally {
+          await run!.finish();
+        }
       });
     }
   });

@@ -94,6 +94,7 @@ export class ScenarioRun {
   private readonly apiSamples: ProbeSample[];
   private prober?: { stop(): Promise<void> };
   private load?: ApiLoad;
+  private finished?: Promise<string>;
   private readonly holdersBefore = new Map<string, string | undefined>();
   private firstInjectAt?: number;
   private lastRevertAt?: number;
@@ -646,10 +647,20 @@ export class ScenarioRun {
   }
 
   /** Stops the prober, reverts and saves (Scenario.finish), removes the workloads; safe after a failed step. */
+  /**
+   * Reverts, stops the monitors and loads, saves the timeline and attaches the report artifacts, once. The last
+   * test calls it so that the chart and logs land on that test in the report, not on the suite's after() hook.
+   */
+  finish(): Promise<string> {
+    this.finished ??= this.scenario.finish();
+    return this.finished;
+  }
+
   async close(): Promise<void> {
     await this.prober?.stop().catch(() => undefined);
     try {
-      await this.scenario.finish();
+      // A finish() already called by the last test reported its own failure there.
+      if (!this.finished) await this.finish();
     } finally {
       await deleteAll(this.run, this.clusterScoped);
       await closeCheckContext(this.ctx).catch(() => undefined);
