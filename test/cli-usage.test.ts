@@ -1,4 +1,4 @@
-import { access, mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { access, mkdir, mkdtemp, readdir, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -106,6 +106,23 @@ describe('CLI usage and bad input', () => {
     const result = await gauntlet(['run', '--kubeconfig', '/nonexistent/kubeconfig', '--out', out], env);
     expect(result.exitCode).to.equal(ExitCode.Usage);
     expect(result.stderr).to.contain('cluster.existing.kubeconfig');
+    expect(await readdir(out), 'run directories left by a refused run').to.deep.equal([]);
+  });
+
+  it('a run against an embedded cluster that does not exist is refused naming it, and leaves no run directory', async () => {
+    const out = await mkdtemp(join(tmpdir(), 'gauntlet-cli-out-'));
+    const result = await gauntlet(['run', '--cluster', 'nosuch', '--out', out], env);
+    expect(result.exitCode).to.equal(ExitCode.Usage);
+    expect(result.stderr).to.contain('--cluster nosuch: no embedded cluster of that name');
+    expect(await readdir(out), 'run directories left by a refused run').to.deep.equal([]);
+  });
+
+  it('report with no argument takes the newest run directory holding results, past a newer empty one', async () => {
+    const out = await mkdtemp(join(tmpdir(), 'gauntlet-cli-out-'));
+    await mkdir(join(out, '20260101-000000-aaaa', 'allure-results'), { recursive: true });
+    await mkdir(join(out, '20260101-000001-bbbb'), { recursive: true });
+    const result = await gauntlet(['report', '--out', out], env);
+    expect(result.stderr).to.contain(`building the report of ${join(out, '20260101-000000-aaaa')}`);
   });
 
   it('report with no argument passes over run directories that hold no results, and says so when none does', async () => {

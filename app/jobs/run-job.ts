@@ -1,4 +1,4 @@
-import { cp, mkdir } from 'node:fs/promises';
+import { cp, mkdir, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { probeCapabilities } from '../../checks/capabilities-probe.ts';
 import { preflight } from '../../checks/preflight.ts';
@@ -8,7 +8,7 @@ import { pendingIn } from '../../faults/engine/ledger.ts';
 import { publishRun } from '../../reports/publish-run.ts';
 import { writeSummary } from '../../reports/summary.ts';
 import { type ClusterOptions, configFromOptions } from '../../src/config/cluster-options.ts';
-import { ExitCode, GauntletError } from '../../src/errors.ts';
+import { ConfigError, ExitCode, GauntletError } from '../../src/errors.ts';
 import { progress } from '../../src/log.ts';
 import type { ProvisionedCluster } from '../../src/model/cluster.ts';
 import { type ClusterCapabilities, describeCapabilities } from '../../src/model/cluster-capabilities.ts';
@@ -58,6 +58,7 @@ export async function runJob(flags: RunJobOptions): Promise<void> {
   let findings: string[] | undefined;
   let capabilities: ClusterCapabilities | undefined;
   const started = new Date();
+  let refused = false;
   const userScenariosSpec = join(
     import.meta.dirname,
     '..',
@@ -113,27 +114,39 @@ export async function runJob(flags: RunJobOptions): Promise<void> {
       signal: interrupt.signal,
     });
     if (interrupt.interrupted()) throw new Interrupted();
+  } catch (error) {
+    // Refused before any cluster was reached (no such cluster, an unreadable kubeconfig, a cluster not running):
+    // nothing ran, so no run directory is left to be taken for a run. A failed provisioning keeps its own.
+    refused =
+      cluster === undefined &&
+      (error instanceof ConfigError ||
+        flags.cluster !== undefined ||
+        config.cluster.provisioner === 'existing');
+    throw error;
   } finally {
     emitProgress({ event: 'phase', phase: 'teardown' });
     interrupt.dispose();
-    await lease?.release();
-    if (cluster?.local) {
-      await cp(join(cluster.local.dir, 'logs'), join(outDir, 'logs'), { recursive: true }).catch(
-        () => undefined,
-      );
+    if (refused) await rm(outDir, { recursive: true, force: true });
+    else {
+      await lease?.release();
+      if (cluster?.local) {
+        await cp(join(cluster.local.dir, 'logs'), join(outDir, 'logs'), { recursive: true }).catch(
+          () => undefined,
+        );
+      }
+      await writeSummary(outDir, {
+        runId,
+        startedAt: started,
+        cluster,
+        outcome,
+        ...(findings ? { preflight: findings } : {}),
+        ...(capabilities ? { capabilities } : {}),
+      }).catch(() => undefined);
+      if (cluster && !config.cluster.keep) await teardownCluster(cluster, log);
+      else if (cluster?.owned)
+        log.step(`cluster ${cluster.name} kept running (gauntlet cluster down --name ${cluster.name})`);
+      report = await publishRun(outDir, log);
     }
-    await writeSummary(outDir, {
-      runId,
-      startedAt: started,
-      cluster,
-      outcome,
-      ...(findings ? { preflight: findings } : {}),
-      ...(capabilities ? { capabilities } : {}),
-    }).catch(() => undefined);
-    if (cluster && !config.cluster.keep) await teardownCluster(cluster, log);
-    else if (cluster?.owned)
-      log.step(`cluster ${cluster.name} kept running (gauntlet cluster down --name ${cluster.name})`);
-    report = await publishRun(outDir, log);
   }
   const { passed, failed, broken, skipped } = outcome;
   for (const line of skipLines(outcome)) log.step(line);
