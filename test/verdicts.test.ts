@@ -30,10 +30,16 @@ describe('verdicts: failures, errors, nothing tested, preflight', function () {
   let state: string;
   let runs = 0;
 
+  /** A run on the cluster, its GitHub step summary written to stepSummary. */
   const run = async (args: string[]) => {
     runs += 1;
     const out = join(state, `out-${runs}`);
-    const result = await gauntlet(['run', '--cluster', name, '--out', out, ...args], env, 300_000);
+    const stepSummary = join(state, `step-summary-${runs}.md`);
+    const result = await gauntlet(
+      ['run', '--cluster', name, '--out', out, ...args],
+      { ...env, GITHUB_STEP_SUMMARY: stepSummary },
+      300_000,
+    );
     const dirs = await readdir(out).catch(() => [] as string[]);
     const runDir = join(out, dirs.find((d) => !d.endsWith('.jsonl')) ?? '');
     const summary = JSON.parse(await readFile(join(runDir, 'summary.json'), 'utf8'));
@@ -47,7 +53,8 @@ describe('verdicts: failures, errors, nothing tested, preflight', function () {
           async (f) => JSON.parse(await readFile(join(runDir, 'allure-results', f), 'utf8')) as AllureResult,
         ),
     );
-    return { ...result, runDir, summary, junit, results };
+    const markdown = await readFile(stepSummary, 'utf8').catch(() => '');
+    return { ...result, runDir, summary, junit, results, markdown };
   };
   let kubeconfig = '';
   const kube = async () => kubeFromFile(kubeconfig);
@@ -90,6 +97,11 @@ describe('verdicts: failures, errors, nothing tested, preflight', function () {
       'Cluster behaviour',
       'Harness errors',
     ]);
+    expect(r.markdown).to.contain('0 passed, 1 failed, 0 broken, 0 skipped');
+    expect(r.markdown).to.match(
+      /\*\*Failed \(cluster behaviour\)\*\*\n\n- .*endpoint-slices assess: endpoint-slices: /,
+    );
+    expect(r.markdown).to.not.contain('Broken (harness errors)');
   });
 
   it('a setup the API refuses is a JUnit <error> with its stack and a readable cause, counted once; exit 1', async () => {
@@ -158,9 +170,99 @@ describe('verdicts: failures, errors, nothing tested, preflight', function () {
       expect(testcase.error['#text'], 'the stack').to.match(/\n\s+at /);
       expect(r.stderr).to.not.contain('HTTP-Code');
       expect(r.stderr).to.not.contain('Unknown API Status Code');
+      const result = r.results.find((x) => x.name === 'assess');
+      expect(result?.status, 'Allure status of a harness error').to.equal('broken');
+      expect(result?.statusDetails?.trace ?? '', 'the stack in Allure').to.match(/\n\s+at /);
+      expect(r.markdown).to.match(
+        /\*\*Broken \(harness errors\)\*\*\n\n- .*endpoint-slices assess: "before all" hook: create Service /,
+      );
+      expect(r.markdown).to.not.contain('Failed (cluster behaviour)');
+
+      // Two checks refused alike: the shared cause is said once, as cluster-wide, and recorded.
+      const two = await run(['--suite', 'conformance', '--grep', 'endpoint-slices|named-ports']);
+      expect(two.summary).to.include({ failed: 0, broken: 2, passed: 0 });
+      const said = two.stderr.split('\n').filter((l) => l.includes('CLUSTER-WIDE CAUSE'));
+      expect(said, 'lines naming the shared cause').to.have.length(1);
+      expect(said[0]).to.match(
+        /CLUSTER-WIDE CAUSE: 2 tests broke on the same API refusal: .*Services are refused here/,
+      );
+      expect(two.summary.causes).to.have.length(1);
+      expect(two.summary.causes[0].tests).to.equal(2);
     } finally {
       await admission.deleteValidatingAdmissionPolicyBinding({ name: policy });
       await admission.deleteValidatingAdmissionPolicy({ name: policy });
+    }
+  });
+
+  it('a teardown the API refuses is a warning naming the object, not a verdict', async () => {
+    const k = await kube();
+    const admission = k.config.makeApiClient(AdmissionregistrationV1Api);
+    const keep = 'gauntlet-test-keep-namespaces';
+    const prefix = 'gauntlet-endpoint-slices-';
+    await admission.createValidatingAdmissionPolicy({
+      body: {
+        metadata: { name: keep },
+        spec: {
+          failurePolicy: 'Fail',
+          matchConstraints: {
+            resourceRules: [
+              { apiGroups: [''], apiVersions: ['v1'], operations: ['DELETE'], resources: ['namespaces'] },
+            ],
+          },
+          validations: [
+            {
+              expression: `!oldObject.metadata.name.startsWith('${prefix}')`,
+              message: 'namespace deletion refused here',
+              reason: 'Forbidden',
+            },
+          ],
+        },
+      },
+    });
+    await admission.createValidatingAdmissionPolicyBinding({
+      body: { metadata: { name: keep }, spec: { policyName: keep, validationActions: ['Deny'] } },
+    });
+    const probe = `${prefix}vap-probe`;
+    try {
+      // In effect once the apiserver loaded it: a refused delete of a namespace it covers is the sign (the probe
+      // is made again while deletes still go through).
+      await pollUntil(
+        'the admission policy to refuse a namespace deletion',
+        async () => {
+          await k.core.createNamespace({ body: { metadata: { name: probe } } }).catch(() => undefined);
+          return k.core.deleteNamespace({ name: probe }).then(
+            () => undefined,
+            (error: { code?: number }) => (error.code === 403 ? error : undefined),
+          );
+        },
+        30_000,
+        250,
+      );
+      const r = await run(['--suite', 'conformance', '--grep', 'endpoint-slices']);
+      // The check's own verdict (this cluster runs no EndpointSlice controller) is unchanged by the teardown.
+      expect(r.exitCode, r.stderr).to.equal(ExitCode.CheckFailed);
+      expect(r.summary).to.include({ verdict: 'failed', failed: 1, broken: 0 });
+      const warning =
+        /teardown failed: delete Namespace gauntlet-endpoint-slices-\S+: 403 Forbidden: .*namespace deletion refused here/;
+      expect(r.summary.warnings.filter((w: string) => warning.test(w))).to.have.length(1);
+      expect(r.stderr).to.match(new RegExp(`warning: .*${warning.source}`));
+    } finally {
+      await admission.deleteValidatingAdmissionPolicyBinding({ name: keep });
+      await admission.deleteValidatingAdmissionPolicy({ name: keep });
+      // What the refused teardown left, and the probe (deleting again once the policy is gone).
+      const left = (await k.core.listNamespace()).items.filter((n) => n.metadata!.name!.startsWith(prefix));
+      for (const n of left) {
+        await pollUntil(
+          `namespace ${n.metadata!.name} deletable again`,
+          async () =>
+            k.core.deleteNamespace({ name: n.metadata!.name! }).then(
+              () => true,
+              (error: { code?: number }) => (error.code === 404 ? true : undefined),
+            ),
+          30_000,
+          250,
+        );
+      }
     }
   });
 
@@ -191,12 +293,10 @@ describe('verdicts: failures, errors, nothing tested, preflight', function () {
       state: 'skipped',
       reason: reason,
     });
-    expect(r.junit.testsuites.testsuite.testcase.skipped['@_message']).to.equal(
-      'the cluster has one apiserver; run with --ha',
-    );
-    expect(r.stderr).to.contain('skipped 1 (the cluster has one apiserver; run with --ha)');
+    expect(r.junit.testsuites.testsuite.testcase.skipped['@_message']).to.equal(reason);
+    expect(r.stderr).to.contain(`skipped 1 (${reason})`);
     const result = r.results.find((x) => x.status === 'skipped');
-    expect(result?.statusDetails?.message).to.equal('skipped: the cluster has one apiserver; run with --ha');
+    expect(result?.statusDetails?.message).to.equal(`skipped: ${reason}`);
   });
 
   it('the preflight names a tainted node before the suites start, and records it in summary.json', async () => {

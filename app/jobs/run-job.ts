@@ -18,7 +18,7 @@ import { setRunContext } from '../../src/model/run-context.ts';
 import { newRunId } from '../../src/model/run-id.ts';
 import { setUserScenarioFiles } from '../../suites/scenarios/scenario-files.ts';
 import { Interrupted, interruptSignal } from './interrupt.ts';
-import { runSuites } from './suites.ts';
+import { runSuites, userScenariosSpec } from './suites.ts';
 
 async function validatedScenarioFiles(files: string[]): Promise<string[]> {
   const { loadScenario } = await import('../../suites/scenarios/load-scenario.ts');
@@ -59,14 +59,6 @@ export async function runJob(flags: RunJobOptions): Promise<void> {
   let capabilities: ClusterCapabilities | undefined;
   const started = new Date();
   let refused = false;
-  const userScenariosSpec = join(
-    import.meta.dirname,
-    '..',
-    '..',
-    'suites',
-    'scenarios',
-    'user-scenarios.spec.ts',
-  );
   try {
     emitProgress({ event: 'phase', phase: 'bootstrap', detail: `run ${runId}` });
     await mkdir(outDir, { recursive: true });

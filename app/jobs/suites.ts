@@ -1,3 +1,4 @@
+import { createHash, randomUUID } from 'node:crypto';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import allureMocha from 'allure-mocha';
@@ -7,7 +8,7 @@ import { writeJUnit } from '../../reports/junit-report.ts';
 import { isClusterVerdict } from '../../src/errors.ts';
 import { KubeApiError } from '../../src/kube/readable-api-errors.ts';
 import { emitProgress } from '../../src/model/events.ts';
-import { emptyOutcome, type SuiteOutcome, type TestOutcome } from '../../src/model/outcome.ts';
+import { causeOf, emptyOutcome, type SuiteOutcome, type TestOutcome } from '../../src/model/outcome.ts';
 import { skipReasonOf } from '../../src/model/skip-reason.ts';
 import { moduleExtension } from '../../src/repo-root.ts';
 
@@ -19,6 +20,8 @@ const AllureMochaReporter = (
 // Beside this module: the sources' suites/ under tsx, the compiled ones under dist/ from the build.
 const suitesRoot = join(import.meta.dirname, '..', '..', 'suites');
 const specSuffix = `.spec${moduleExtension}`;
+/** The spec that runs the user's scenario files (`run --scenario`), from the sources or the build alike. */
+export const userScenariosSpec = join(suitesRoot, 'scenarios', `user-scenarios${specSuffix}`);
 
 /**
  * mocha takes one reporter: this one is two, the spec output for people and Allure results (allure-mocha) for the
@@ -134,7 +137,7 @@ export async function runSuites(
         state: 'broken',
         error: message,
         stack: e?.stack ?? message,
-        ...(error instanceof KubeApiError && typeof detail === 'string' ? { cause: detail } : {}),
+        ...(error instanceof KubeApiError && typeof detail === 'string' ? { cause: causeOf(detail) } : {}),
       };
     };
     runner.on('pass', (test) => record(test, { state: 'passed' }));
@@ -183,14 +186,44 @@ interface AllureResultFile {
 async function explainAllureResults(dir: string, outcome: SuiteOutcome): Promise<void> {
   const files = (await readdir(dir).catch(() => [] as string[])).filter((f) => f.endsWith('-result.json'));
   const skipped = outcome.tests.filter((t) => t.state === 'skipped');
+  const written: AllureResultFile[] = [];
   for (const f of files) {
     const file = join(dir, f);
     const result = JSON.parse(await readFile(file, 'utf8')) as AllureResultFile;
+    written.push(result);
     if (result.status !== 'skipped') continue;
     const path = (result.titlePath ?? []).join(' ');
     const match = skipped.find((t) => t.title === result.name && path.endsWith(t.suite));
     if (!match?.reason) continue;
     result.statusDetails = { message: `skipped: ${match.reason}` };
     await writeFile(file, JSON.stringify(result));
+  }
+  // allure-mocha writes no result for a test its suite's failed setup never ran: without one, the report would
+  // show the test nowhere. Each gets its own, Broken (or Failed for a cluster verdict) with the hook's cause.
+  for (const t of outcome.tests) {
+    if (!t.hook || (t.state !== 'broken' && t.state !== 'failed')) continue;
+    const exists = written.some((r) => r.name === t.title && (r.titlePath ?? []).join(' ').endsWith(t.suite));
+    if (exists) continue;
+    const uuid = randomUUID();
+    const fullName = `${t.suite} ${t.title}`;
+    const now = Date.now();
+    const result = {
+      uuid,
+      historyId: createHash('md5').update(fullName).digest('hex'),
+      name: t.title,
+      fullName,
+      titlePath: [t.suite],
+      status: t.state,
+      statusDetails: { message: t.error ?? t.hook, ...(t.stack ? { trace: t.stack } : {}) },
+      stage: 'finished',
+      start: now,
+      stop: now,
+      labels: [{ name: 'suite', value: t.suite }],
+      steps: [],
+      attachments: [],
+      parameters: [],
+      links: [],
+    };
+    await writeFile(join(dir, `${uuid}-result.json`), JSON.stringify(result));
   }
 }

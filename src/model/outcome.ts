@@ -45,6 +45,14 @@ export const emptyOutcome = (): SuiteOutcome => ({
 export const nothingTested = (o: SuiteOutcome) => o.passed + o.failed + o.broken === 0;
 
 /** Causes that broke two tests or more ("etcdserver: mvcc: database space exceeded"), said once, most frequent first. */
+/**
+ * The server's words with the object they were about left out ('services "web" is forbidden: ...' ->
+ * 'services "…" is forbidden: ...'): the same refusal of two checks' objects is one cause.
+ */
+export function causeOf(serverMessage: string): string {
+  return serverMessage.replace(/"[^"]*"/g, '"…"');
+}
+
 export function sharedCauses(o: SuiteOutcome): { cause: string; tests: number }[] {
   const counts = new Map<string, number>();
   for (const t of o.tests) if (t.cause) counts.set(t.cause, (counts.get(t.cause) ?? 0) + 1);

@@ -18,8 +18,12 @@ export function describeCheck(check: Check, o: { assessTimeoutMs?: number } = {}
     });
     after(async () => {
       if (!ctx) return;
-      await check.teardown(ctx);
-      await closeCheckContext(ctx);
+      // The namespace goes even when the check's own teardown fails (that failure is reported as a warning).
+      try {
+        await check.teardown(ctx);
+      } finally {
+        await closeCheckContext(ctx);
+      }
     });
     it('assess', async function () {
       const result = await check.assess(ctx!, { timeoutMs: o.assessTimeoutMs ?? 60_000 });

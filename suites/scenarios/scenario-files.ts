@@ -1,8 +1,12 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { repoRoot } from '../../src/repo-root.ts';
 
-/** The scenario library: every file under suites/chaos/library/, run by `gauntlet run --suite chaos`. */
-export const libraryDir = join(import.meta.dirname, '..', 'chaos', 'library');
+/**
+ * The scenario library: every file under suites/chaos/library/, run by `gauntlet run --suite chaos`. YAML is not
+ * compiled: found from the clone's root, from the sources and the build alike.
+ */
+export const libraryDir = join(repoRoot, 'suites', 'chaos', 'library');
 
 export async function libraryFiles(): Promise<string[]> {
   return (await readdir(libraryDir))
