@@ -5,6 +5,7 @@ import { expect } from 'chai';
 import { XMLParser } from 'fast-xml-parser';
 import { ExitCode } from '../src/errors.ts';
 import { kubeFromFile } from '../src/kube/client.ts';
+import { watchUntil } from '../src/kube/watch-until.ts';
 import { controllersConfig } from './helpers/check-clusters.ts';
 import { gauntlet, isolatedStateDir } from './helpers/cli.ts';
 import { pollUntil } from './helpers/wait.ts';
@@ -299,7 +300,7 @@ describe('verdicts: failures, errors, nothing tested, preflight', function () {
     expect(result?.statusDetails?.message).to.equal(`skipped: ${reason}`);
   });
 
-  it('the preflight names a tainted node before the suites start, and records it in summary.json', async () => {
+  it('the preflight names a tainted node, a node that never reported, a Pending system pod, and records them in summary.json', async () => {
     const k = await kube();
     const node = (await k.core.listNode()).items[0]!;
     const nodeName = node.metadata!.name!;
@@ -308,13 +309,51 @@ describe('verdicts: failures, errors, nothing tested, preflight', function () {
       name: nodeName,
       body: [{ op: 'add', path: '/spec/taints', value: [...(node.spec?.taints ?? []), taint] }],
     });
+    // A Node no kubelet (and no kwok) speaks for: it never reports a status.
+    const ghost = 'gauntlet-test-ghost-node';
+    await k.core.createNode({ body: { metadata: { name: ghost } } });
+    const pending = 'gauntlet-test-unschedulable';
+    await k.core.createNamespacedPod({
+      namespace: 'kube-system',
+      body: {
+        metadata: { name: pending },
+        spec: {
+          nodeSelector: { 'example.com/no-such-node': 'anywhere' },
+          containers: [{ name: 'app', image: 'registry.k8s.io/pause:3.10' }],
+        },
+      },
+    });
     try {
+      // The scheduler's verdict on the pod is what the preflight repeats: wait for it to be written.
+      await watchUntil(k, {
+        list: () =>
+          k.core.listNamespacedPod({ namespace: 'kube-system', fieldSelector: `metadata.name=${pending}` }),
+        path: '/api/v1/namespaces/kube-system/pods',
+        query: { fieldSelector: `metadata.name=${pending}` },
+        done: ([p]) =>
+          p?.status?.conditions?.some((c) => c.type === 'PodScheduled' && c.status === 'False') || undefined,
+        what: `pod kube-system/${pending} judged unschedulable`,
+        timeoutMs: 30_000,
+      });
       const r = await run(['--suite', 'conformance', '--grep', 'no-such-check-anywhere', '--allow-empty']);
-      const finding = `node ${nodeName}: tainted example.com/broken=yes:NoSchedule`;
+      const findings = [
+        `node ${nodeName}: tainted example.com/broken=yes:NoSchedule`,
+        new RegExp(`^node ${ghost}: Ready=(missing|Unknown)$`),
+        new RegExp(
+          `^system pod kube-system/${pending}: Pending \\(0/\\d+ nodes are available: .*node affinity/selector`,
+        ),
+      ];
       expect(r.stderr).to.contain('preflight: the cluster looks unwell');
-      expect(r.stderr).to.contain(finding);
-      expect(r.summary.preflight).to.include(finding);
+      for (const finding of findings) {
+        const found = (r.summary.preflight as string[]).filter((f) =>
+          typeof finding === 'string' ? f === finding : finding.test(f),
+        );
+        expect(found, `preflight findings matching ${finding}`).to.have.length(1);
+        expect(r.stderr).to.contain(found[0]);
+      }
     } finally {
+      await k.core.deleteNamespacedPod({ namespace: 'kube-system', name: pending, gracePeriodSeconds: 0 });
+      await k.core.deleteNode({ name: ghost });
       await k.core.patchNode({
         name: nodeName,
         body: [{ op: 'replace', path: '/spec/taints', value: node.spec?.taints ?? [] }],

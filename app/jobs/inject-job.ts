@@ -75,7 +75,7 @@ export async function injectByHand(kind: string, flags: InjectJobOptions): Promi
   // Cloud faults are refused before anything is looked up or changed unless every guard holds.
   if (fault.backend === 'aws' && !flags.dryRun)
     await requireDestructiveAllowed(ctx.kube, ctx.aws, ctx.safety ?? defaultSafety(), fault.kind);
-  const targets: FaultTarget[] =
+  const select = async (): Promise<FaultTarget[]> =>
     fault.targets === 'node'
       ? await selectNodes(ctx, selector)
       : fault.targets === 'zone'
@@ -87,6 +87,13 @@ export async function injectByHand(kind: string, flags: InjectJobOptions): Promi
           : fault.targets === 'instance'
             ? await selectInstances(ctx, selector)
             : await selectComponents(ctx, selector);
+  const targets = await select().catch(async (error: unknown) => {
+    // A dry run that cannot find its targets (the config names another region) refuses as the real run does,
+    // by its guards first, so both give the same refusal.
+    if (fault.backend === 'aws' && flags.dryRun)
+      await requireDestructiveAllowed(ctx.kube, ctx.aws, ctx.safety ?? defaultSafety(), fault.kind);
+    throw error;
+  });
   if (targets.length === 0) throw new ConfigError('no targets selected');
   // The fault's own applicability rules, for dry run and real run alike, before anything is written: capture
   // reads and changes nothing, and refuses a target the fault cannot act on (a zone-loss on a cluster we do not run).

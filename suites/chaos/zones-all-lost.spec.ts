@@ -51,6 +51,7 @@ describe('[Chaos][Zone] every zone loses the API at once: full disruption, no ma
   let uids: string[] = [];
   let allUnknownAt = 0;
   let hold: Hold | undefined;
+  let taints: TaintHistory | undefined;
   const timings = () => runContext().cluster.local!.config.timings;
 
   before(async function () {
@@ -90,6 +91,7 @@ describe('[Chaos][Zone] every zone loses the API at once: full disruption, no ma
   });
 
   after(async () => {
+    taints?.stop();
     if (scenario) await scenario.finish();
     if (ctx) await closeCheckContext(ctx);
   });
@@ -97,6 +99,9 @@ describe('[Chaos][Zone] every zone loses the API at once: full disruption, no ma
   it('every node goes Unknown within the grace period', async () => {
     const { kube } = ctx;
     const t = timings();
+    // Watched from before the partition: a taint added and removed again before the mode is entered counts too.
+    taints = new TaintHistory(kube);
+    await taints.start();
     for (const zone of runContext().cluster.local!.config.zones)
       await scenario.inject('zone-loss', { kind: 'zone', name: zone });
     const injectedAt = Date.now();
@@ -127,27 +132,27 @@ describe('[Chaos][Zone] every zone loses the API at once: full disruption, no ma
 
     // Holding the partition past the pods' toleration is the point: evictions, if any, would happen in it.
     const holdMs = Math.max(0, allUnknownAt + (t.unreachableTolerationSeconds + 10) * 1000 - Date.now());
-    const observed = await observeHold(kube, namespace, holdMs, enteredAt + enteringPassSlackMs);
+    const passEndedAt = enteredAt + enteringPassSlackMs;
+    const observed = await observeHold(kube, namespace, holdMs, taints!, passEndedAt);
     hold = observed;
     scenario.timeline.mark(`held ${holdMs} ms past the pods' ${t.unreachableTolerationSeconds} s toleration`);
-    if (observed.taintedAtStart.length > 0)
+    // Before the mode, a zone whose nodes all went Unknown first is evicted from at the normal rate: upstream's
+    // promise starts with the mode, so what those taints did is a finding on the timeline, not a failure.
+    if (observed.taintedBefore.length > 0)
       scenario.timeline.mark(
-        `finding: ${observed.taintedAtStart.join(', ')} kept the eviction taint added in the very pass that entered ` +
-          'full-disruption mode (entering removes eviction taints, but these stayed); their pods are evicted after ' +
-          `their toleration: ${observed.deleted.map((p) => p.name).join(', ') || 'none of the steady pods'}`,
+        `finding: ${observed.taintedBefore.join(', ')} got an eviction taint before or in the pass that entered ` +
+          `full-disruption mode; pods deleted from them: ${observed.deleted.map((p) => p.name).join(', ') || 'none'}`,
       );
     expect(
       observed.taintedLater,
       'nodes tainted after the controller entered full-disruption mode',
     ).to.deep.equal([]);
     expect(
-      observed.deleted.filter((p) => !observed.taintedAtStart.includes(p.node)).map((p) => p.name),
-      'pods deleted from nodes without an eviction taint',
+      observed.deleted
+        .filter((p) => !observed.taintedBefore.includes(p.node))
+        .map((p) => `${p.name} on ${p.node}`),
+      'pods deleted from nodes that never had an eviction taint',
     ).to.deep.equal([]);
-    // The rate is zero once every zone is down: at most the node each zone's tainter took in that very pass.
-    expect(observed.taintedAtStart.length, 'nodes tainted when disruption mode began').to.be.at.most(
-      runContext().cluster.local!.config.zones.length,
-    );
   });
 
   it('after the partition heals: nodes Ready, every pod not evicted is the very same pod, monitors healthy', async () => {
@@ -229,43 +234,74 @@ function klogTime(line: string): number {
 }
 
 interface Hold {
-  /** Nodes carrying an eviction taint added in the pass that entered disruption mode (by its timeAdded). */
-  taintedAtStart: string[];
-  /** Nodes given an eviction taint after that pass (by its timeAdded): evictions that should have stopped. */
+  /** Nodes given an eviction taint before the pass that entered disruption mode ended (by timeAdded). */
+  taintedBefore: string[];
+  /** Nodes given an eviction taint after that pass (by timeAdded): evictions that should have stopped. */
   taintedLater: string[];
-  /** Pods of the namespace deleted during the hold, with the node they ran on. */
+  /** Pods of the namespace deleted while the partition was held (or being deleted when it began), with their node. */
   deleted: { name: string; uid: string; node: string }[];
 }
 
-/**
- * Watches nodes' eviction taints and the namespace's pods for holdMs: what the controller did while partitioned.
- * A taint added after passEndedAt is a later one, even if it landed before this watch began.
- */
+/** Every eviction taint seen on each node since start(), by its timeAdded: taints since removed included. */
+class TaintHistory {
+  private readonly added = new Map<string, Set<number>>();
+  private readonly nodes: ResilientInformer<V1Node>;
+  constructor(kube: CheckContext['kube']) {
+    this.nodes = new ResilientInformer<V1Node>(kube, {
+      path: '/api/v1/nodes',
+      list: () => kube.core.listNode(),
+    });
+    this.nodes.on('change', () => this.note());
+  }
+  async start(): Promise<void> {
+    await this.nodes.start();
+    this.note();
+  }
+  stop(): void {
+    this.nodes.stop();
+  }
+  private note(): void {
+    for (const n of this.nodes.list()) {
+      if (evictionTaints(n).length === 0) continue;
+      const name = n.metadata!.name!;
+      const times = this.added.get(name) ?? new Set<number>();
+      times.add(taintedAt(n));
+      this.added.set(name, times);
+    }
+  }
+  /** Nodes with a taint added at or before `at`. */
+  before(at: number): string[] {
+    return [...this.added]
+      .filter(([, times]) => [...times].some((t) => t <= at))
+      .map(([n]) => n)
+      .sort();
+  }
+  /** Nodes with a taint added after `at`, each with how long after. */
+  after(at: number): string[] {
+    return [...this.added]
+      .flatMap(([n, times]) =>
+        [...times]
+          .filter((t) => t > at)
+          .map((t) => `${n} (tainted ${((t - at) / 1000).toFixed(0)} s after that pass)`),
+      )
+      .sort();
+  }
+}
+
+/** Watches the namespace's pods for holdMs; the taints are judged from the history against passEndedAt. */
 async function observeHold(
   kube: CheckContext['kube'],
   namespace: string,
   holdMs: number,
+  taints: TaintHistory,
   passEndedAt: number,
 ): Promise<Hold> {
-  const nodes = new ResilientInformer<V1Node>(kube, {
-    path: '/api/v1/nodes',
-    list: () => kube.core.listNode(),
-  });
   const pods = new ResilientInformer<V1Pod>(kube, {
     path: `/api/v1/namespaces/${namespace}/pods`,
     list: () => kube.core.listNamespacedPod({ namespace }),
   });
   const known = new Map<string, V1Pod>();
   const deleted = new Map<string, { name: string; uid: string; node: string }>();
-  const taintedLater = new Set<string>();
-  const noteLaterTaints = () => {
-    for (const n of nodes.list())
-      if (evictionTaints(n).length > 0 && taintedAt(n) > passEndedAt)
-        taintedLater.add(
-          `${n.metadata!.name!} (tainted ${((taintedAt(n) - passEndedAt) / 1000).toFixed(0)} s after that pass)`,
-        );
-  };
-  nodes.on('change', noteLaterTaints);
   pods.on('change', () => {
     const now = new Map(pods.list().map((p) => [p.metadata!.uid!, p]));
     for (const [uid, p] of [...known, ...now]) {
@@ -274,15 +310,12 @@ async function observeHold(
       known.set(uid, p);
     }
   });
-  await Promise.all([nodes.start(), pods.start()]);
-  noteLaterTaints();
-  const taintedAtStart = nodes
-    .list()
-    .filter((n) => evictionTaints(n).length > 0 && taintedAt(n) <= passEndedAt)
-    .map((n) => n.metadata!.name!)
-    .sort();
+  await pods.start();
   await new Promise((resolve) => setTimeout(resolve, holdMs));
-  nodes.stop();
   pods.stop();
-  return { taintedAtStart, taintedLater: [...taintedLater].sort(), deleted: [...deleted.values()] };
+  return {
+    taintedBefore: taints.before(passEndedAt),
+    taintedLater: taints.after(passEndedAt),
+    deleted: [...deleted.values()],
+  };
 }

@@ -190,6 +190,14 @@ describe('aws-az-outage-nacl: deny-all NACL on a zone, guarded, always reverted 
           const listed = refused.stderr.split('\n').filter((l) => l.startsWith('  - '));
           expect(listed, refused.stderr).to.have.length(c.missing.length);
           for (const [i, pattern] of c.missing.entries()) expect(listed[i]).to.match(pattern);
+          // The dry run applies the same guard: refused alike (same exit code, same list), never saying a real
+          // run would proceed (where it got as far as the plan, it says the real run would be refused).
+          const dry = await world.cli(inject(['--zone', zone, '--for', '0', '--dry-run'], config));
+          expect(dry.exitCode, dry.stderr).to.equal(ExitCode.Usage);
+          expect(dry.stdout).to.not.contain('guards: all hold');
+          if (dry.stdout.includes('dry run:'))
+            expect(dry.stdout).to.contain('guards: a real run would be refused; missing:');
+          expect(dry.stderr.split('\n').filter((l) => l.startsWith('  - '))).to.deep.equal(listed);
         } finally {
           await undo?.();
         }
