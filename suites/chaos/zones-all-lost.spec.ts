@@ -50,6 +50,7 @@ describe('[Chaos][Zone] every zone loses the API at once: full disruption, no ma
   let scenario: Scenario;
   let uids: string[] = [];
   let allUnknownAt = 0;
+  let partitionedAt = 0;
   let hold: Hold | undefined;
   let taints: TaintHistory | undefined;
   const timings = () => runContext().cluster.local!.config.timings;
@@ -102,6 +103,7 @@ describe('[Chaos][Zone] every zone loses the API at once: full disruption, no ma
     // Watched from before the partition: a taint added and removed again before the mode is entered counts too.
     taints = new TaintHistory(kube);
     await taints.start();
+    partitionedAt = Date.now();
     for (const zone of runContext().cluster.local!.config.zones)
       await scenario.inject('zone-loss', { kind: 'zone', name: zone });
     const injectedAt = Date.now();
@@ -125,7 +127,7 @@ describe('[Chaos][Zone] every zone loses the API at once: full disruption, no ma
     const { kube, namespace } = ctx;
     const t = timings();
     // Component logs are flushed every few seconds (--log-flush-frequency, 5 s): wait for the line to land.
-    const enteredAt = await untilControllerManagerLogs(enteringMessage, 20_000);
+    const enteredAt = await untilControllerManagerLogs(enteringMessage, partitionedAt, 20_000);
     scenario.timeline.mark(
       `kube-controller-manager entered master disruption mode at ${new Date(enteredAt).toISOString()}`,
     );
@@ -187,10 +189,15 @@ describe('[Chaos][Zone] every zone loses the API at once: full disruption, no ma
 });
 
 /**
- * When a kube-controller-manager first logged the message (from klog's header, "Immdd hh:mm:ss.uuuuuu" in the
- * host's local time, as the component runs here), woken by writes to the logs directory.
+ * When a kube-controller-manager first logged the message since `since` (an earlier partition of a reused
+ * cluster logged it too), from klog's header ("Immdd hh:mm:ss.uuuuuu", the host's local time, as the component
+ * runs here), woken by writes to the logs directory.
  */
-async function untilControllerManagerLogs(message: string, timeoutMs: number): Promise<number> {
+async function untilControllerManagerLogs(
+  message: string,
+  since: number,
+  timeoutMs: number,
+): Promise<number> {
   const dir = join(runContext().cluster.local!.dir, 'logs');
   const loggedAt = async () => {
     const files = (await readdir(dir)).filter((f) => f.startsWith('kube-controller-manager'));
@@ -198,7 +205,8 @@ async function untilControllerManagerLogs(message: string, timeoutMs: number): P
     const times = texts
       .flatMap((t) => t.split('\n'))
       .filter((line) => line.includes(message))
-      .map(klogTime);
+      .map(klogTime)
+      .filter((at) => at >= since - 1_000); // klog's clock and ours are the host's: 1 s for rounding
     return times.length > 0 ? Math.min(...times) : undefined;
   };
   const abort = new AbortController();
