@@ -1,10 +1,13 @@
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { AdmissionregistrationV1Api } from '@kubernetes/client-node';
+import {
+  AdmissionregistrationV1Api,
+  type V1ValidatingAdmissionPolicyBindingSpec,
+} from '@kubernetes/client-node';
 import { expect } from 'chai';
 import { XMLParser } from 'fast-xml-parser';
 import { ExitCode } from '../src/errors.ts';
-import { kubeFromFile } from '../src/kube/client.ts';
+import { type Kube, kubeFromFile } from '../src/kube/client.ts';
 import { watchUntil } from '../src/kube/watch-until.ts';
 import { controllersConfig } from './helpers/check-clusters.ts';
 import { gauntlet, isolatedStateDir } from './helpers/cli.ts';
@@ -17,6 +20,57 @@ interface AllureResult {
 }
 
 const policy = 'gauntlet-test-deny-services';
+
+/**
+ * A ValidatingAdmissionPolicy and its binding that deny `operation` on core `resource` where `expression` is
+ * false, with `message`; returns what removes both.
+ */
+async function denyByPolicy(
+  k: Kube,
+  name: string,
+  rule: {
+    operation: 'CREATE' | 'DELETE';
+    resource: string;
+    expression: string;
+    message: string;
+    matchResources?: V1ValidatingAdmissionPolicyBindingSpec['matchResources'];
+  },
+): Promise<() => Promise<void>> {
+  const admission = k.config.makeApiClient(AdmissionregistrationV1Api);
+  await admission.createValidatingAdmissionPolicy({
+    body: {
+      metadata: { name },
+      spec: {
+        failurePolicy: 'Fail',
+        matchConstraints: {
+          resourceRules: [
+            {
+              apiGroups: [''],
+              apiVersions: ['v1'],
+              operations: [rule.operation],
+              resources: [rule.resource],
+            },
+          ],
+        },
+        validations: [{ expression: rule.expression, message: rule.message, reason: 'Forbidden' }],
+      },
+    },
+  });
+  await admission.createValidatingAdmissionPolicyBinding({
+    body: {
+      metadata: { name },
+      spec: {
+        policyName: name,
+        validationActions: ['Deny'],
+        ...(rule.matchResources ? { matchResources: rule.matchResources } : {}),
+      },
+    },
+  });
+  return async () => {
+    await admission.deleteValidatingAdmissionPolicyBinding({ name });
+    await admission.deleteValidatingAdmissionPolicy({ name });
+  };
+}
 
 /**
  * Verdicts against a real embedded cluster whose EndpointSlice controller is off: a check the cluster fails is a
@@ -107,34 +161,16 @@ describe('verdicts: failures, errors, nothing tested, preflight', function () {
 
   it('a setup the API refuses is a JUnit <error> with its stack and a readable cause, counted once; exit 1', async () => {
     const k = await kube();
-    const admission = k.config.makeApiClient(AdmissionregistrationV1Api);
-    await admission.createValidatingAdmissionPolicy({
-      body: {
-        metadata: { name: policy },
-        spec: {
-          failurePolicy: 'Fail',
-          matchConstraints: {
-            resourceRules: [
-              { apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE'], resources: ['services'] },
-            ],
-          },
-          validations: [{ expression: 'false', message: 'Services are refused here', reason: 'Forbidden' }],
-        },
-      },
-    });
-    await admission.createValidatingAdmissionPolicyBinding({
-      body: {
-        metadata: { name: policy },
-        spec: {
-          policyName: policy,
-          validationActions: ['Deny'],
-          matchResources: {
-            namespaceSelector: {
-              matchExpressions: [
-                { key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: ['kube-system'] },
-              ],
-            },
-          },
+    const removePolicy = await denyByPolicy(k, policy, {
+      operation: 'CREATE',
+      resource: 'services',
+      expression: 'false',
+      message: 'Services are refused here',
+      matchResources: {
+        namespaceSelector: {
+          matchExpressions: [
+            { key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: ['kube-system'] },
+          ],
         },
       },
     });
@@ -190,38 +226,19 @@ describe('verdicts: failures, errors, nothing tested, preflight', function () {
       expect(two.summary.causes).to.have.length(1);
       expect(two.summary.causes[0].tests).to.equal(2);
     } finally {
-      await admission.deleteValidatingAdmissionPolicyBinding({ name: policy });
-      await admission.deleteValidatingAdmissionPolicy({ name: policy });
+      await removePolicy();
     }
   });
 
   it('a teardown the API refuses is a warning naming the object, not a verdict', async () => {
     const k = await kube();
-    const admission = k.config.makeApiClient(AdmissionregistrationV1Api);
     const keep = 'gauntlet-test-keep-namespaces';
     const prefix = 'gauntlet-endpoint-slices-';
-    await admission.createValidatingAdmissionPolicy({
-      body: {
-        metadata: { name: keep },
-        spec: {
-          failurePolicy: 'Fail',
-          matchConstraints: {
-            resourceRules: [
-              { apiGroups: [''], apiVersions: ['v1'], operations: ['DELETE'], resources: ['namespaces'] },
-            ],
-          },
-          validations: [
-            {
-              expression: `!oldObject.metadata.name.startsWith('${prefix}')`,
-              message: 'namespace deletion refused here',
-              reason: 'Forbidden',
-            },
-          ],
-        },
-      },
-    });
-    await admission.createValidatingAdmissionPolicyBinding({
-      body: { metadata: { name: keep }, spec: { policyName: keep, validationActions: ['Deny'] } },
+    const removePolicy = await denyByPolicy(k, keep, {
+      operation: 'DELETE',
+      resource: 'namespaces',
+      expression: `!oldObject.metadata.name.startsWith('${prefix}')`,
+      message: 'namespace deletion refused here',
     });
     const probe = `${prefix}vap-probe`;
     try {
@@ -248,8 +265,7 @@ describe('verdicts: failures, errors, nothing tested, preflight', function () {
       expect(r.summary.warnings.filter((w: string) => warning.test(w))).to.have.length(1);
       expect(r.stderr).to.match(new RegExp(`warning: .*${warning.source}`));
     } finally {
-      await admission.deleteValidatingAdmissionPolicyBinding({ name: keep });
-      await admission.deleteValidatingAdmissionPolicy({ name: keep });
+      await removePolicy();
       // What the refused teardown left, and the probe (deleting again once the policy is gone).
       const left = (await k.core.listNamespace()).items.filter((n) => n.metadata!.name!.startsWith(prefix));
       for (const n of left) {
