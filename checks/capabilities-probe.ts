@@ -2,7 +2,7 @@ import type { V1Node, V1Pod } from '@kubernetes/client-node';
 import { toolboxImages } from '../clusters/local/real-nodes/node-images.ts';
 import { nodeKindLabel } from '../clusters/local/real-nodes/node-plan.ts';
 import type { Kube } from '../src/kube/client.ts';
-import { isNodeReady, zoneLabel } from '../src/kube/describe.ts';
+import { isNodeSchedulable, zoneLabel } from '../src/kube/describe.ts';
 import type { ProvisionedCluster } from '../src/model/cluster.ts';
 import type { ClusterCapabilities } from '../src/model/cluster-capabilities.ts';
 import { runLabel } from '../src/model/labels.ts';
@@ -21,11 +21,6 @@ const isKwokNode = (n: V1Node) =>
   n.metadata?.annotations?.['kwok.x-k8s.io/node'] !== undefined ||
   n.status?.nodeInfo?.kubeletVersion === 'fake' ||
   n.status?.nodeInfo?.containerRuntimeVersion === 'gauntlet-simulated';
-
-const isSchedulable = (n: V1Node) =>
-  isNodeReady(n) &&
-  !n.spec?.unschedulable &&
-  !(n.spec?.taints ?? []).some((t) => t.effect === 'NoSchedule' || t.effect === 'NoExecute');
 
 export interface ProbeOptions {
   runId: string;
@@ -49,7 +44,7 @@ export async function probeCapabilities(
     kube.core.listNode(),
     checkApis(kube).storage.listStorageClass(),
   ]);
-  const schedulable = nodes.items.filter(isSchedulable);
+  const schedulable = nodes.items.filter(isNodeSchedulable);
   const zones = [...new Set(schedulable.flatMap((n) => n.metadata?.labels?.[zoneLabel] ?? []))].sort();
   const defaultClass = classes.items.find(
     (c) =>

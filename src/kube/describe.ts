@@ -15,6 +15,12 @@ export interface ClusterDescription {
 export const isNodeReady = (node: V1Node) =>
   node.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
 
+/** Ready, not cordoned, and without a taint that keeps new pods off (a node just turned Ready keeps not-ready a moment). */
+export const isNodeSchedulable = (node: V1Node) =>
+  isNodeReady(node) &&
+  !node.spec?.unschedulable &&
+  !(node.spec?.taints ?? []).some((t) => t.effect === 'NoSchedule' || t.effect === 'NoExecute');
+
 /** The node's Ready condition, and its status ('True', 'False', 'Unknown', or undefined before the first report). */
 export const nodeReadyCondition = (node: V1Node) => node.status?.conditions?.find((c) => c.type === 'Ready');
 export const nodeReadyStatus = (node: V1Node) => nodeReadyCondition(node)?.status;

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { V1Node } from '@kubernetes/client-node';
 import { execa } from 'execa';
 import { kubeFromFile } from '../../src/kube/client.ts';
-import { isNodeReady } from '../../src/kube/describe.ts';
+import { isNodeSchedulable } from '../../src/kube/describe.ts';
 import { watchUntil } from '../../src/kube/watch-until.ts';
 import { resolveTools } from '../../src/tools/index.ts';
 
@@ -14,7 +14,7 @@ export interface PeerCluster {
   delete(): Promise<void>;
 }
 
-/** `kwokctl create cluster --runtime binary` with `nodes` kwok nodes Ready; delete() removes all of it. */
+/** `kwokctl create cluster --runtime binary` with `nodes` kwok nodes Ready and schedulable (their not-ready taint gone); delete() removes all of it. */
 export async function createPeerCluster(name: string, nodes: number): Promise<PeerCluster> {
   const tools = await resolveTools([
     'etcd',
@@ -60,8 +60,8 @@ export async function createPeerCluster(name: string, nodes: number): Promise<Pe
     await watchUntil<V1Node, true>(kube, {
       list: () => kube.core.listNode(),
       path: '/api/v1/nodes',
-      done: (all) => all.filter(isNodeReady).length >= nodes || undefined,
-      what: `${nodes} kwokctl nodes Ready`,
+      done: (all) => all.filter(isNodeSchedulable).length >= nodes || undefined,
+      what: `${nodes} kwokctl nodes Ready and untainted`,
       timeoutMs: 120_000,
     });
   } catch (error) {
