@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { ExitCode } from '../src/errors.ts';
-import type { VegetaResult } from '../src/observe/load/vegeta.ts';
+import type { VegetaResult } from '../src/observe/load/vegeta-verdict.ts';
 import { gauntlet, isolatedStateDir } from './helpers/cli.ts';
 
 /** The real vegeta (built from github.com/tsenart/vegeta/v12, cached) against a local HTTP server. */
@@ -82,5 +82,30 @@ describe('gauntlet load service (vegeta) against a local HTTP server', () => {
     const r = await lastResult();
     expect(r.successRatio).to.equal(1);
     expect(r.p99Ms, 'the server answers after 30 ms').to.be.at.least(30);
+  });
+});
+
+describe('gauntlet load service refuses a broken request before loading anything', () => {
+  const refused = async (args: string[], message: string) => {
+    const out = await isolatedStateDir();
+    const run = await gauntlet(['load', 'service', ...args, '--out', out], {});
+    expect(run.exitCode, `${run.stdout}\n${run.stderr}`).to.equal(ExitCode.Usage);
+    expect(run.stderr).to.contain(message);
+    expect(await readdir(out), 'no run directory').to.deep.equal([]);
+  };
+
+  it('names the flag or argument and what it expected', async () => {
+    await refused([], 'give a Service as <namespace>/<name>, or --url, not both');
+    await refused(['default/web', '--url', 'http://127.0.0.1:1/'], 'or --url, not both');
+    await refused(['web', '--cluster', 'x'], 'expected a Service as <namespace>/<name>, got "web"');
+    await refused(['default/web', '--from', 'sideways'], '--from expects inside or outside, got "sideways"');
+    await refused(['--url', 'http://127.0.0.1:1/', '--from', 'inside'], '--from inside loads a Service');
+    await refused(['default/web', '--path', 'x'], '--path must start with /, got "x"');
+    await refused(['default/web', '--rate', '0'], '--rate expects a positive number, got "0"');
+    await refused(
+      ['default/web', '--from', 'inside', '--rate', '1000', '--duration', '60'],
+      '--from inside sends at most 20000 requests',
+    );
+    await refused(['default/web'], 'load service: give --cluster NAME or --kubeconfig FILE');
   });
 });

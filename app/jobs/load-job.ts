@@ -1,18 +1,14 @@
 import { resolve } from 'node:path';
-import { attachLocalCluster } from '../../clusters/provision.ts';
-import { ConfigError, ExitCode } from '../../src/errors.ts';
+import { ExitCode } from '../../src/errors.ts';
 import { progress } from '../../src/log.ts';
-import type { ProvisionedCluster } from '../../src/model/cluster.ts';
 import { newRunId } from '../../src/model/run-id.ts';
 import { loadApiDefinition } from '../../src/observe/load/load-definition.ts';
 import { sloTableFile, startApiLoad } from '../../src/observe/load/scenario-load.ts';
 import { formatSloTable } from '../../src/observe/load/slo-table.ts';
+import { type LoadTargetFlags, loadTargetCluster } from './load-target-cluster.ts';
 
 /** What `gauntlet load api` is asked to do; the CLI maps its flags onto this. */
-export interface LoadApiOptions {
-  cluster?: string;
-  kubeconfig?: string;
-  context?: string;
+export interface LoadApiOptions extends LoadTargetFlags {
   /** Overrides the kubeconfig's server (e.g. one member of an HA control plane). */
   apiserver?: string;
   file?: string;
@@ -20,25 +16,10 @@ export interface LoadApiOptions {
   out?: string;
 }
 
-async function clusterOf(flags: LoadApiOptions): Promise<ProvisionedCluster> {
-  if (flags.cluster && flags.kubeconfig)
-    throw new ConfigError('load: give --cluster or --kubeconfig, not both');
-  if (flags.cluster) return attachLocalCluster(flags.cluster);
-  if (flags.kubeconfig)
-    return {
-      name: 'existing',
-      provisioner: 'existing',
-      owned: false,
-      kubeconfig: resolve(flags.kubeconfig),
-      ...(flags.context ? { context: flags.context } : {}),
-    };
-  throw new ConfigError('load: give --cluster NAME or --kubeconfig FILE');
-}
-
 /** `gauntlet load api`: the SLO table on stdout and in <out>/<run id>/load/api.json, the verdict as exit code. */
 export async function loadApiJob(flags: LoadApiOptions): Promise<void> {
   const definition = await loadApiDefinition(flags.file ? resolve(flags.file) : undefined, flags.set);
-  const cluster = await clusterOf(flags);
+  const cluster = await loadTargetCluster(flags);
   const runId = newRunId('load-');
   const runDir = resolve(flags.out ?? 'reports/out', runId);
   const log = progress();

@@ -1,19 +1,42 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { ConfigError, ExitCode } from '../../src/errors.ts';
+import { probeCapabilities } from '../../checks/capabilities-probe.ts';
+import { holdRunLease } from '../../checks/run-lease.ts';
+import { toolboxImages } from '../../clusters/local/real-nodes/node-images.ts';
+import { ConfigError, ExitCode, InfrastructureError } from '../../src/errors.ts';
+import { kubeFromFile } from '../../src/kube/client.ts';
+import { forwardLocalPort } from '../../src/kube/port-forward.ts';
 import { progress } from '../../src/log.ts';
+import type { ProvisionedCluster } from '../../src/model/cluster.ts';
 import { newRunId } from '../../src/model/run-id.ts';
-import { runVegeta, vegetaSamples } from '../../src/observe/load/vegeta.ts';
+import { parseServiceRef, readyEndpointPod, resolveServiceTarget } from '../../src/observe/load/service-target.ts';
+import { runVegeta } from '../../src/observe/load/vegeta.ts';
+import { runVegetaInCluster } from '../../src/observe/load/vegeta-in-cluster.ts';
+import {
+  type VegetaResult,
+  type VegetaThresholds,
+  vegetaSamples,
+} from '../../src/observe/load/vegeta-verdict.ts';
+import { type LoadTargetFlags, loadTargetCluster } from './load-target-cluster.ts';
 
 /** What `gauntlet load service` is asked to do; commander hands the numbers over as strings. */
-export interface LoadServiceOptions {
-  url: string;
+export interface LoadServiceOptions extends LoadTargetFlags {
+  /** `<namespace>/<name>` of a Service, or undefined with --url. */
+  service?: string;
+  url?: string;
+  from: string;
+  port?: string;
+  path: string;
+  image?: string;
   rate: string;
   duration: string;
   success: string;
   p99: string;
   out?: string;
 }
+
+/** In-cluster results come back through the pod's log, which the kubelet rotates at 10 MiB (~50k lines). */
+const maxInClusterRequests = 20_000;
 
 function number(flag: string, value: string): number {
   const n = Number(value);
@@ -22,21 +45,50 @@ function number(flag: string, value: string): number {
   return n;
 }
 
-/** `gauntlet load service --url`: vegeta at a fixed rate; results in <out>/<run id>/load/service.json. */
+interface Attack extends VegetaThresholds {
+  perSecond: number;
+  durationSeconds: number;
+}
+
+/**
+ * `gauntlet load service`: vegeta at a fixed rate against a URL from this host, or against a Service: from
+ * outside through a port-forward to one ready endpoint pod, or from inside with a Job on nodes that run
+ * containers (client pod -> Service VIP -> kube-proxy -> endpoints). Results in <out>/<run id>/load/service.json.
+ */
 export async function loadServiceJob(flags: LoadServiceOptions): Promise<void> {
-  const runId = newRunId('load-');
-  const dir = join(resolve(flags.out ?? 'reports/out'), runId, 'load');
-  await mkdir(dir, { recursive: true });
-  const log = progress();
-  log.step(`load service: ${flags.rate}/s for ${flags.duration} s against ${flags.url}`);
-  const result = await runVegeta({
-    url: flags.url,
+  const attack: Attack = {
     perSecond: number('--rate', flags.rate),
     durationSeconds: number('--duration', flags.duration),
     minSuccessRatio: number('--success', flags.success),
     maxP99Ms: number('--p99', flags.p99),
-    resultsFile: join(dir, 'service.vegeta.bin'),
-  });
+  };
+  if (flags.from !== 'inside' && flags.from !== 'outside')
+    throw new ConfigError(`load service: --from expects inside or outside, got "${flags.from}"`);
+  if ((flags.service === undefined) === (flags.url === undefined))
+    throw new ConfigError('load service: give a Service as <namespace>/<name>, or --url, not both');
+  if (flags.service) parseServiceRef(flags.service);
+  if (flags.url && flags.from === 'inside')
+    throw new ConfigError('load service: --from inside loads a Service (<namespace>/<name>), not a --url');
+  if (!flags.path.startsWith('/'))
+    throw new ConfigError(`load service: --path must start with /, got "${flags.path}"`);
+  if (flags.from === 'inside' && attack.perSecond * attack.durationSeconds > maxInClusterRequests)
+    throw new ConfigError(
+      `load service: --from inside sends at most ${maxInClusterRequests} requests (--rate x --duration); ` +
+        'its results come back through the pod log, which the kubelet rotates',
+    );
+  const runId = newRunId('load-');
+  const dir = join(resolve(flags.out ?? 'reports/out'), runId, 'load');
+  const log = progress();
+  let result: VegetaResult;
+  if (flags.url) {
+    await mkdir(dir, { recursive: true });
+    log.step(`load service: ${flags.rate}/s for ${flags.duration} s against ${flags.url}`);
+    result = await runVegeta({ ...attack, url: flags.url, resultsFile: join(dir, 'service.vegeta.bin') });
+  } else {
+    const cluster = await loadTargetCluster(flags, 'load service');
+    await mkdir(dir, { recursive: true });
+    result = await loadService(cluster, flags.service!, flags, attack, runId, dir);
+  }
   // The per-second buckets also as timeline samples, the shape a scenario timeline's probe series has.
   await writeFile(
     join(dir, 'service.json'),
@@ -49,4 +101,62 @@ export async function loadServiceJob(flags: LoadServiceOptions): Promise<void> {
   for (const failure of result.failures) process.stdout.write(`FAILED ${failure}\n`);
   log.step(`load service: ${result.verdict}; results ${join(dir, 'service.json')}`);
   process.exitCode = result.verdict === 'passed' ? ExitCode.Passed : ExitCode.CheckFailed;
+}
+
+async function loadService(
+  cluster: ProvisionedCluster,
+  ref: string,
+  flags: LoadServiceOptions,
+  attack: Attack,
+  runId: string,
+  dir: string,
+): Promise<VegetaResult & { from: string }> {
+  const log = progress();
+  const kube = kubeFromFile(cluster.kubeconfig, cluster.context);
+  const target = await resolveServiceTarget(kube, ref, flags.port);
+  const what = `${flags.rate}/s for ${flags.duration} s against Service ${ref} port ${target.port.port}${flags.path}`;
+  if (flags.from === 'outside') {
+    const { pod, podPort } = await readyEndpointPod(kube, target);
+    const forward = await forwardLocalPort(kube, target.namespace, pod, podPort);
+    try {
+      log.step(`load service: ${what}, from outside through a port-forward to pod ${pod}:${podPort}`);
+      const result = await runVegeta({
+        ...attack,
+        url: `http://127.0.0.1:${forward.port}${flags.path}`,
+        resultsFile: join(dir, 'service.vegeta.bin'),
+      });
+      return { ...result, from: `outside, port-forward to pod ${target.namespace}/${pod}:${podPort}` };
+    } finally {
+      await forward.close();
+    }
+  }
+  if (target.clusterIP === 'None' || target.clusterIP === '')
+    throw new InfrastructureError(
+      `load service: Service ${ref} is headless: it has no VIP to load from inside`,
+    );
+  // The real nodes' toolbox carries vegeta; elsewhere the user names an image that has it.
+  const image = flags.image ?? (cluster.local ? toolboxImages[0]! : undefined);
+  if (!image)
+    throw new ConfigError(
+      'load service --from inside: on a cluster the harness did not make, --image must name an image with vegeta and sh',
+    );
+  // The lease keeps another run's janitor off this run's namespaces (the probe's and the Job's).
+  const lease = await holdRunLease(kube, runId);
+  try {
+    const capabilities = await probeCapabilities(kube, cluster, { runId });
+    if (!capabilities.containers.available)
+      throw new InfrastructureError(`load service --from inside: ${capabilities.containers.reason}`);
+    log.step(`load service: ${what}, from inside (a vegeta Job, image ${image})`);
+    const result = await runVegetaInCluster(kube, {
+      ...attack,
+      url: `http://${target.clusterIP}:${target.port.port}${flags.path}`,
+      image,
+      ...(capabilities.containers.nodes ? { nodes: capabilities.containers.nodes } : {}),
+      runId,
+      resultsFile: join(dir, 'service.vegeta.jsonl'),
+    });
+    return { ...result, from: `inside, a vegeta pod on ${result.node} through the VIP ${target.clusterIP}` };
+  } finally {
+    await lease.release();
+  }
 }

@@ -241,6 +241,8 @@ function vegeta(): GroupSpec {
       kind: 'install',
       packages: [{ tool: 'vegeta', pkg: 'github.com/tsenart/vegeta/v12', builtAs: 'vegeta' }],
       ldflags: `-s -w -X main.Version=${version}`,
+      // Static: it also runs inside the real nodes' toolbox image, which has no C library.
+      env: { CGO_ENABLED: '0' },
     },
     artifacts: (os, arch) => {
       const fileName = `vegeta_${version.slice(1)}_${os}_${arch}.tar.gz`;

@@ -14,12 +14,8 @@ import { type RunContext, runContext } from '../../src/model/run-context.ts';
 import { type FaultWindow, type MonitorOutcome, Timeline } from '../../src/model/timeline.ts';
 import { parseApiDefinition } from '../../src/observe/load/load-definition.ts';
 import { type ApiLoad, startApiLoad } from '../../src/observe/load/scenario-load.ts';
-import {
-  runVegeta,
-  type VegetaAttack,
-  type VegetaResult,
-  vegetaSamples,
-} from '../../src/observe/load/vegeta.ts';
+import { runVegeta, type VegetaAttack } from '../../src/observe/load/vegeta.ts';
+import { type VegetaResult, vegetaSamples } from '../../src/observe/load/vegeta-verdict.ts';
 import { formatOutcome, ScenarioMonitors } from './scenario-monitors.ts';
 
 /**

@@ -1,10 +1,13 @@
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stripVTControlCharacters } from 'node:util';
 import type { V1Pod } from '@kubernetes/client-node';
 import { expect } from 'chai';
+import { ExitCode } from '../../src/errors.ts';
 import { type Kube, kubeFromFile } from '../../src/kube/client.ts';
+import { watchUntil } from '../../src/kube/watch-until.ts';
 import type { LocalClusterSpec } from '../../src/model/local-cluster-spec.ts';
+import type { VegetaResult } from '../../src/observe/load/vegeta-verdict.ts';
 import { gauntlet, isolatedStateDir } from '../helpers/cli.ts';
 import {
   hostIptables,
@@ -150,6 +153,70 @@ describe('real nodes: kubelet + containerd sandboxes in the embedded cluster', f
     expect(envText).to.contain(`WEB_SERVICE_HOST=${vip}`);
     expect(envText).to.contain('WEB_SERVICE_PORT=80');
     expect(envText).to.contain('KUBERNETES_SERVICE_HOST=10.96.0.1');
+  });
+
+  it('`gauntlet load service` loads the Service from inside (a vegeta Job, through the VIP) and from outside (a port-forward); a Service without endpoints fails from inside', async () => {
+    const out = await isolatedStateDir();
+    const load = (...args: string[]) =>
+      gauntlet(
+        ['load', 'service', ...args, '--cluster', 'real', '--rate', '20', '--duration', '3', '--out', out],
+        env,
+      );
+    const newest = async () => {
+      const [runId] = (await readdir(out)).sort().reverse();
+      return JSON.parse(await readFile(join(out, runId!, 'load', 'service.json'), 'utf8')) as VegetaResult & {
+        from: string;
+      };
+    };
+    const inside = await load('default/web', '--from', 'inside');
+    expect(inside.exitCode, `${inside.stdout}\n${inside.stderr}`).to.equal(0);
+    const insideResult = await newest();
+    expect(insideResult).to.deep.include({ verdict: 'passed', requests: 60, successRatio: 1 });
+    expect(insideResult.codes).to.deep.equal({ '200': 60 });
+    const vip = (await kube.core.readNamespacedService({ name: 'web', namespace: ns })).spec!.clusterIP!;
+    expect(insideResult.from).to.match(
+      new RegExp(`^inside, a vegeta pod on real-[a-z0-9-]+ through the VIP ${vip}$`),
+    );
+
+    const outside = await load('default/web');
+    expect(outside.exitCode, `${outside.stdout}\n${outside.stderr}`).to.equal(0);
+    const outsideResult = await newest();
+    expect(outsideResult).to.deep.include({ verdict: 'passed', requests: 60, successRatio: 1 });
+    expect(outsideResult.from).to.match(/^outside, port-forward to pod default\/web-[ab]:8080$/);
+
+    // No endpoint behind the VIP: every request fails, and that is the Service's verdict (exit 1), not an error.
+    await kube.core.createNamespacedService({
+      namespace: ns,
+      body: {
+        metadata: { name: 'nowhere' },
+        spec: { selector: { app: 'nobody' }, ports: [{ port: 80, targetPort: 8080 }] },
+      },
+    });
+    try {
+      const lost = await load('default/nowhere', '--from', 'inside', '--duration', '1');
+      expect(lost.exitCode, `${lost.stdout}\n${lost.stderr}`).to.equal(ExitCode.CheckFailed);
+      expect(lost.stdout).to.match(/^FAILED service success ratio 0\.00% < 99\.00% \(20 of 20 failed/m);
+      const outsideLost = await load('default/nowhere');
+      expect(outsideLost.exitCode).to.equal(ExitCode.Infrastructure);
+      expect(outsideLost.stderr).to.contain(
+        'Service default/nowhere has no ready endpoint pod to port-forward to',
+      );
+    } finally {
+      await kube.core.deleteNamespacedService({ name: 'nowhere', namespace: ns });
+    }
+    // The Jobs' and the capability probes' namespaces go with their loads.
+    await watchUntil(kube, {
+      list: () => kube.core.listNamespace(),
+      path: '/api/v1/namespaces',
+      done: (all) => !all.some((n) => /^gauntlet-(load|capabilities)-/.test(n.metadata!.name!)) || undefined,
+      what: 'the load namespaces gone',
+      progress: (all) =>
+        all
+          .map((n) => n.metadata!.name!)
+          .filter((n) => n.startsWith('gauntlet-'))
+          .join(', '),
+      timeoutMs: 60_000,
+    });
   });
 
   it('the service-environment conformance check runs its probe pod on a real node and passes', async () => {

@@ -13,7 +13,10 @@ import { InfrastructureError } from '../../../src/errors.ts';
 
 /** The sandbox (pause) image containerd pins; catatonit blocks until SIGTERM and reaps children. */
 export const pauseImage = 'registry.k8s.io/pause:3.10';
-/** Probe pods' image: busybox (a shell, httpd, nslookup, env), also under the name node-runtime-hang uses. */
+/**
+ * Probe pods' image: busybox (a shell, httpd, nslookup, env) and vegeta (`load service --from inside`), also under
+ * the name node-runtime-hang uses.
+ */
 export const toolboxImages = ['gauntlet.dev/toolbox:1', 'docker.io/library/busybox:1.36'];
 
 export const imageSources = { catatonit: '/usr/bin/catatonit', busybox: '/bin/busybox' } as const;
@@ -110,8 +113,8 @@ async function buildImage(spec: ImageSpec, scratch: string): Promise<void> {
   await rm(layerFile, { force: true });
 }
 
-/** Writes the pause and toolbox image tarballs into dir; returns their paths. */
-export async function buildNodeImages(dir: string): Promise<string[]> {
+/** Writes the pause and toolbox image tarballs into dir; returns their paths. `vegeta`: a static vegeta binary. */
+export async function buildNodeImages(dir: string, vegeta: string): Promise<string[]> {
   await mkdir(dir, { recursive: true });
   for (const source of Object.values(imageSources)) {
     await stat(source).catch(() => {
@@ -137,6 +140,7 @@ export async function buildNodeImages(dir: string): Promise<string[]> {
     names: toolboxImages,
     files: [
       { path: 'bin/busybox', from: imageSources.busybox },
+      { path: 'bin/vegeta', from: vegeta },
       ...applets.map((a) => ({ path: `bin/${a}`, link: 'busybox' })),
     ],
     dirs: ['etc', 'dev', 'proc', 'sys', 'tmp', 'var/www', 'root'],

@@ -19,6 +19,8 @@ import { planRealNodes, type RealNodesSpec } from './node-plan.ts';
 export interface PreparedRealNodes {
   plan: RealNodesSpec;
   binaries: RealNodeBinaries;
+  /** vegeta, for the toolbox image (in-cluster service load). */
+  vegeta: string;
   versions: Record<string, string>;
 }
 
@@ -35,18 +37,19 @@ export async function prepareRealNodes(
       `cluster.local.realNodes is ${config.cluster.local.realNodes} but this host cannot run real nodes: ${why}`,
     );
   }
-  const tools = (await resolveTools([...REAL_NODE_TOOLS], {
+  const tools = (await resolveTools([...REAL_NODE_TOOLS, 'vegeta'], {
     explicitPaths: config.tools.paths,
     mirror: config.tools.mirror,
     allowDownload: config.tools.download,
     allowBuild: config.tools.build,
     progress,
     signal,
-  })) as Record<(typeof REAL_NODE_TOOLS)[number], ResolvedTool>;
-  const binaries = Object.fromEntries(Object.values(tools).map((t) => [t.name, t.path])) as RealNodeBinaries;
-  const versions = Object.fromEntries(Object.values(tools).map((t) => [t.name, t.version]));
+  })) as Record<(typeof REAL_NODE_TOOLS)[number] | 'vegeta', ResolvedTool>;
+  const { vegeta, ...nodeTools } = tools;
+  const binaries = Object.fromEntries(Object.values(nodeTools).map((t) => [t.name, t.path])) as RealNodeBinaries;
+  const versions = Object.fromEntries(Object.values(nodeTools).map((t) => [t.name, t.version]));
   const plan = planRealNodes(dir, uid, config.cluster.local, await freeNodeSubnet());
-  return { plan, binaries, versions };
+  return { plan, binaries, vegeta: vegeta.path, versions };
 }
 
 export async function provisionRealNodes(
@@ -55,7 +58,7 @@ export async function provisionRealNodes(
 ): Promise<ComponentSpec[]> {
   const { plan } = prepared;
   await createBridge(o.uid, plan.bridgeIp);
-  const images = await buildNodeImages(join(o.dir, 'images'));
+  const images = await buildNodeImages(join(o.dir, 'images'), prepared.vegeta);
   const inputs = {
     clusterName: o.config.cluster.name,
     uid: o.uid,
