@@ -9,7 +9,11 @@ import { forwardLocalPort } from '../../src/kube/port-forward.ts';
 import { progress } from '../../src/log.ts';
 import type { ProvisionedCluster } from '../../src/model/cluster.ts';
 import { newRunId } from '../../src/model/run-id.ts';
-import { parseServiceRef, readyEndpointPod, resolveServiceTarget } from '../../src/observe/load/service-target.ts';
+import {
+  parseServiceRef,
+  readyEndpointPod,
+  resolveServiceTarget,
+} from '../../src/observe/load/service-target.ts';
 import { runVegeta } from '../../src/observe/load/vegeta.ts';
 import { runVegetaInCluster } from '../../src/observe/load/vegeta-in-cluster.ts';
 import {

@@ -46,7 +46,9 @@ export async function prepareRealNodes(
     signal,
   })) as Record<(typeof REAL_NODE_TOOLS)[number] | 'vegeta', ResolvedTool>;
   const { vegeta, ...nodeTools } = tools;
-  const binaries = Object.fromEntries(Object.values(nodeTools).map((t) => [t.name, t.path])) as RealNodeBinaries;
+  const binaries = Object.fromEntries(
+    Object.values(nodeTools).map((t) => [t.name, t.path]),
+  ) as RealNodeBinaries;
   const versions = Object.fromEntries(Object.values(nodeTools).map((t) => [t.name, t.version]));
   const plan = planRealNodes(dir, uid, config.cluster.local, await freeNodeSubnet());
   return { plan, binaries, vegeta: vegeta.path, versions };
