@@ -157,9 +157,10 @@ describe('real nodes: kubelet + containerd sandboxes in the embedded cluster', f
 
   it('`gauntlet load service` loads the Service from inside (a vegeta Job, through the VIP) and from outside (a port-forward); a Service without endpoints fails from inside', async () => {
     const out = await isolatedStateDir();
+    // Flags given later override these (commander keeps an option's last value).
     const load = (...args: string[]) =>
       gauntlet(
-        ['load', 'service', ...args, '--cluster', 'real', '--rate', '20', '--duration', '3', '--out', out],
+        ['load', 'service', '--cluster', 'real', '--rate', '20', '--duration', '3', '--out', out, ...args],
         env,
       );
     const newest = async () => {
@@ -171,17 +172,21 @@ describe('real nodes: kubelet + containerd sandboxes in the embedded cluster', f
     const inside = await load('default/web', '--from', 'inside');
     expect(inside.exitCode, `${inside.stdout}\n${inside.stderr}`).to.equal(0);
     const insideResult = await newest();
-    expect(insideResult).to.deep.include({ verdict: 'passed', requests: 60, successRatio: 1 });
-    expect(insideResult.codes).to.deep.equal({ '200': 60 });
+    // 20/s for 3 s; vegeta stops at the deadline, so a pod on a busy node may send the last one too late.
+    expect(insideResult).to.deep.include({ verdict: 'passed', successRatio: 1 });
+    expect(insideResult.requests).to.be.within(57, 60);
+    expect(insideResult.codes).to.deep.equal({ '200': insideResult.requests });
     const vip = (await kube.core.readNamespacedService({ name: 'web', namespace: ns })).spec!.clusterIP!;
     expect(insideResult.from).to.match(
       new RegExp(`^inside, a vegeta pod on real-[a-z0-9-]+ through the VIP ${vip}$`),
     );
 
-    const outside = await load('default/web');
+    // busybox httpd closes each connection, and each connection is a new forward stream: hundreds of ms apiece.
+    const outside = await load('default/web', '--p99', '10000');
     expect(outside.exitCode, `${outside.stdout}\n${outside.stderr}`).to.equal(0);
     const outsideResult = await newest();
-    expect(outsideResult).to.deep.include({ verdict: 'passed', requests: 60, successRatio: 1 });
+    expect(outsideResult).to.deep.include({ verdict: 'passed', successRatio: 1 });
+    expect(outsideResult.requests).to.be.within(57, 60);
     expect(outsideResult.from).to.match(/^outside, port-forward to pod default\/web-[ab]:8080$/);
 
     // No endpoint behind the VIP: every request fails, and that is the Service's verdict (exit 1), not an error.
@@ -195,7 +200,7 @@ describe('real nodes: kubelet + containerd sandboxes in the embedded cluster', f
     try {
       const lost = await load('default/nowhere', '--from', 'inside', '--duration', '1');
       expect(lost.exitCode, `${lost.stdout}\n${lost.stderr}`).to.equal(ExitCode.CheckFailed);
-      expect(lost.stdout).to.match(/^FAILED service success ratio 0\.00% < 99\.00% \(20 of 20 failed/m);
+      expect(lost.stdout).to.match(/^FAILED service success ratio 0\.00% < 99\.00% \((\d+) of \1 failed/m);
       const outsideLost = await load('default/nowhere');
       expect(outsideLost.exitCode).to.equal(ExitCode.Infrastructure);
       expect(outsideLost.stderr).to.contain(

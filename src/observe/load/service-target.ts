@@ -51,7 +51,7 @@ export async function readyEndpointPod(
   });
   for (const slice of slices.items) {
     const port = slice.ports?.find((p) => (p.name ?? '') === (t.port.name ?? ''));
-    const endpoint = slice.endpoints.find(
+    const endpoint = (slice.endpoints ?? []).find(
       (e) => e.conditions?.ready !== false && e.targetRef?.kind === 'Pod' && e.targetRef.name,
     );
     if (port?.port && endpoint) return { pod: endpoint.targetRef!.name!, podPort: port.port };
