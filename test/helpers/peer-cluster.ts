@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { V1Node } from '@kubernetes/client-node';
 import { execa } from 'execa';
 import { kubeFromFile } from '../../src/kube/client.ts';
-import { isNodeSchedulable } from '../../src/kube/describe.ts';
+import { isNodeReady, isNodeSchedulable } from '../../src/kube/describe.ts';
 import { watchUntil } from '../../src/kube/watch-until.ts';
 import { resolveTools } from '../../src/tools/index.ts';
 
@@ -62,6 +62,13 @@ export async function createPeerCluster(name: string, nodes: number): Promise<Pe
       path: '/api/v1/nodes',
       done: (all) => all.filter(isNodeSchedulable).length >= nodes || undefined,
       what: `${nodes} kwokctl nodes Ready and untainted`,
+      progress: (all) =>
+        all
+          .map(
+            (n) =>
+              `${n.metadata?.name} ${isNodeReady(n) ? 'Ready' : 'not Ready'} taints [${(n.spec?.taints ?? []).map((t) => `${t.key}:${t.effect}`).join(' ')}]`,
+          )
+          .join(', ') || 'no node',
       timeoutMs: 120_000,
     });
   } catch (error) {
