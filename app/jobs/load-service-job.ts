@@ -84,16 +84,16 @@ export async function loadServiceJob(flags: LoadServiceOptions): Promise<void> {
   const dir = join(resolve(flags.out ?? 'reports/out'), runId, 'load');
   const log = progress();
   let result: VegetaResult;
+  // The run directory is made by the first results written: a load refused on the way leaves none.
   if (flags.url) {
-    await mkdir(dir, { recursive: true });
     log.step(`load service: ${flags.rate}/s for ${flags.duration} s against ${flags.url}`);
     result = await runVegeta({ ...attack, url: flags.url, resultsFile: join(dir, 'service.vegeta.bin') });
   } else {
     const cluster = await loadTargetCluster(flags, 'load service');
-    await mkdir(dir, { recursive: true });
     result = await loadService(cluster, flags.service!, flags, attack, runId, dir);
   }
   // The per-second buckets also as timeline samples, the shape a scenario timeline's probe series has.
+  await mkdir(dir, { recursive: true });
   await writeFile(
     join(dir, 'service.json'),
     `${JSON.stringify({ ...result, timeline: vegetaSamples(result) }, null, 2)}\n`,

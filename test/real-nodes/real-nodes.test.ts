@@ -201,7 +201,9 @@ describe('real nodes: kubelet + containerd sandboxes in the embedded cluster', f
       const lost = await load('default/nowhere', '--from', 'inside', '--duration', '1');
       expect(lost.exitCode, `${lost.stdout}\n${lost.stderr}`).to.equal(ExitCode.CheckFailed);
       expect(lost.stdout).to.match(/^FAILED service success ratio 0\.00% < 99\.00% \((\d+) of \1 failed/m);
+      const runs = (await readdir(out)).length;
       const outsideLost = await load('default/nowhere');
+      expect((await readdir(out)).length, 'a refused load leaves no run directory').to.equal(runs);
       expect(outsideLost.exitCode).to.equal(ExitCode.Infrastructure);
       expect(outsideLost.stderr).to.contain(
         'Service default/nowhere has no ready endpoint pod to port-forward to',

@@ -1,4 +1,5 @@
-import { writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { BatchV1Api, type V1NodeSelectorTerm, type V1Pod } from '@kubernetes/client-node';
 import { InfrastructureError } from '../../errors.ts';
 import type { Kube } from '../../kube/client.ts';
@@ -108,6 +109,7 @@ export async function runVegetaInCluster(
       namespace,
       container: 'vegeta',
     });
+    await mkdir(dirname(a.resultsFile), { recursive: true });
     await writeFile(a.resultsFile, log);
     if (pod.status?.phase === 'Failed') {
       const terminated = pod.status.containerStatuses?.[0]?.state?.terminated;
