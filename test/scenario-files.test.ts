@@ -78,6 +78,16 @@ describe('scenario files: refused before anything is created', () => {
       (d) => (d.requires = ['real-nodes']),
       /steps\[4\]\.inject\.capability: "zone-loss" is not listed in requires/,
     ],
+    [
+      'a refused apply whose pattern is no regular expression',
+      (d) => (d.steps.at(-2).apply.refused = 'already (exists'),
+      /steps\[8\]\.apply\.refused: not a regular expression/,
+    ],
+    [
+      'an unchanged condition naming a missing workload',
+      (d) => (d.steps.at(-1).wait.unchanged.workload = 'gone'),
+      /steps\[9\]\.wait\.unchanged\.workload: no workload named "gone"/,
+    ],
   ];
   for (const [what, change, message] of cases) {
     it(`${what}: exit 2 naming the field, no run directory, no cluster`, async () => {
@@ -210,6 +220,7 @@ describe('scenario files on the embedded cluster', function () {
     expect(summary.tests.map((t) => [t.title, t.state])).to.deep.equal([
       ['deleted pods are replaced and the workload scales', 'passed'],
       ['a zone frozen for less than the grace period leaves every node Ready', 'passed'],
+      ['a second object of the same name is refused, and the workload is left the very same', 'passed'],
     ]);
     const timeline = JSON.parse(await readFile(join(runDir, 'timelines', 'user-self-healing.json'), 'utf8'));
     expect(timeline.faults).to.have.length(1);

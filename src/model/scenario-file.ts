@@ -112,6 +112,7 @@ const conditionKinds = [
   'noTerminatingPods',
   'apiReady',
   'leaseMoved',
+  'unchanged',
 ] as const;
 const condition = z
   .strictObject({
@@ -143,6 +144,11 @@ const condition = z
     leaseMoved: z
       .strictObject({ name: z.string().min(1), namespace: z.string().min(1).default('kube-system') })
       .optional(),
+    /**
+     * The workload's objects are the very ones the scenario started with: as many, each with its uid and content
+     * (data, or spec), read through the API (so it also says reads work).
+     */
+    unchanged: z.strictObject({ workload: name }).optional(),
     /** Put on the timeline when the condition holds; "{ms}" is how long it took. */
     mark: z.string().min(1).optional(),
   })
@@ -191,6 +197,8 @@ const step = z
       .strictObject({
         manifest: z.union([manifest, z.array(manifest).min(1)]).optional(),
         file: z.string().min(1).optional(),
+        /** The API must refuse the creation with a message matching this pattern (nothing is created). */
+        refused: z.string().min(1).optional(),
       })
       .superRefine(exactlyOne(['manifest', 'file'], 'source'))
       .optional(),

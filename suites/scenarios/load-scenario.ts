@@ -103,6 +103,14 @@ function crossCheck(spec: ScenarioFile, problems: Problem[]): void {
     if (w.fixture === undefined && (w.replicas !== undefined || w.evictAfterSeconds !== undefined))
       add(['workloads', i], 'replicas and evictAfterSeconds are parameters of a fixture');
   }
+  const pattern = (value: string | undefined, path: PropertyKey[]) => {
+    if (value === undefined) return;
+    try {
+      new RegExp(value);
+    } catch (error) {
+      add(path, `not a regular expression: ${(error as Error).message}`);
+    }
+  };
   const workload = (name: string, path: PropertyKey[]) => {
     if (!workloads.has(name))
       add(path, `no workload named "${name}" (declared: ${[...workloads].join(', ') || 'none'})`);
@@ -125,12 +133,9 @@ function crossCheck(spec: ScenarioFile, problems: Problem[]): void {
     if (c.pods) workload(c.pods.workload, [...path, 'pods', 'workload']);
     if (c.unschedulable) {
       workload(c.unschedulable.workload, [...path, 'unschedulable', 'workload']);
-      try {
-        new RegExp(c.unschedulable.message);
-      } catch (error) {
-        add([...path, 'unschedulable', 'message'], `not a regular expression: ${(error as Error).message}`);
-      }
+      pattern(c.unschedulable.message, [...path, 'unschedulable', 'message']);
     }
+    if (c.unchanged) workload(c.unchanged.workload, [...path, 'unchanged', 'workload']);
   };
   const assertion = (
     a: { name: string; with?: Record<string, unknown> } | undefined,
@@ -194,6 +199,7 @@ function crossCheck(spec: ScenarioFile, problems: Problem[]): void {
     }
     if (s.drain) bound(s.drain.within, [...at, 'drain', 'within']);
     if (s.deletePods) workload(s.deletePods.workload, [...at, 'deletePods', 'workload']);
+    pattern(s.apply?.refused, [...at, 'apply', 'refused']);
     condition(s.wait, [...at, 'wait']);
     assertion(s.assert, [...at, 'assert']);
   }

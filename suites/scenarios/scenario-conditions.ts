@@ -6,6 +6,7 @@ import { nodeReadyStatus, zoneLabel } from '../../src/kube/describe.ts';
 import { watchUntil } from '../../src/kube/watch-until.ts';
 import type { ProvisionedCluster } from '../../src/model/cluster.ts';
 import type { NodeSelection, ScenarioCondition, ZoneRef } from '../../src/model/scenario-file.ts';
+import { type WorkloadKinds, workloadDigest } from './workload-digest.ts';
 import { workloadLabel } from './workload-fixtures.ts';
 
 /** What a condition is judged against. */
@@ -16,7 +17,19 @@ export interface ConditionEnv {
   zone(ref: ZoneRef): string;
   /** Lease holders read before the first injection, by "namespace/name". */
   holdersBefore: Map<string, string | undefined>;
+  /** The objects of each workload an `unchanged` condition names, counted and hashed when the scenario opened. */
+  baselines: Map<string, Baseline>;
 }
+
+/** A workload's objects when the scenario opened (workloadDigest), and the kinds to list them by. */
+export interface Baseline {
+  kinds: WorkloadKinds;
+  count: number;
+  digest: string;
+}
+
+/** How often `unchanged` reads the workload again: its objects may be of any kind, so there is no one watch path. */
+const unchangedPollMs = 1000;
 
 /** What a condition saw when it held: a detail for the mark ("{detail}"). */
 export type Held = string;
@@ -172,6 +185,24 @@ export async function waitForCondition(
       timeoutMs: bounded,
     });
     return moved.spec?.holderIdentity ?? 'nobody';
+  }
+  if (c.unchanged) {
+    const { workload } = c.unchanged;
+    const before = env.baselines.get(workload)!;
+    const started = Date.now();
+    for (;;) {
+      const now = await workloadDigest(kube, namespace, workload, before.kinds);
+      if (now.count === before.count && now.digest === before.digest)
+        return `${now.count} ${workload} object(s), sha256 ${now.digest}`;
+      if (Date.now() - started >= timeoutMs)
+        throw new ClusterAssertionError({
+          object: `workload ${workload}'s objects`,
+          expected: `the very ones of the start: ${before.count} object(s), sha256 ${before.digest} (name, uid, content)`,
+          seen: `${now.count} object(s), sha256 ${now.digest}`,
+          waitedMs: Date.now() - started,
+        });
+      await new Promise((r) => setTimeout(r, unchangedPollMs));
+    }
   }
   throw new Error('a condition without a kind passed validation');
 }

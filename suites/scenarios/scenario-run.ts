@@ -41,10 +41,12 @@ import type { ApiLoad } from '../../src/observe/load/scenario-load.ts';
 import { Scenario } from '../chaos/scenario.ts';
 import { formatOutcome } from '../chaos/scenario-monitors.ts';
 import { resolveCapability } from './capabilities.ts';
+import { recordMeasurements, revertMark } from './fault-timeline.ts';
 import type { LoadedScenario, Manifest } from './load-scenario.ts';
 import { monitorsNamed } from './monitor-checks.ts';
 import { registeredAssertions } from './registered-assertions.ts';
-import { type ConditionEnv, selectsNode, waitForCondition } from './scenario-conditions.ts';
+import { type Baseline, type ConditionEnv, selectsNode, waitForCondition } from './scenario-conditions.ts';
+import { type WorkloadKinds, workloadDigest } from './workload-digest.ts';
 import { desiredPods, fixtureManifests, labelled, workloadLabel } from './workload-fixtures.ts';
 
 /** Timings of a cluster the harness did not make: the Kubernetes defaults (kube-controller-manager, kubelet). */
@@ -107,6 +109,7 @@ export class ScenarioRun {
     private readonly ctx: CheckContext,
     private readonly zones: string[],
     readonly scenario: Scenario,
+    private readonly baselines: Map<string, Baseline>,
   ) {
     this.apiSamples = scenario.timeline.probeSeries('api');
   }
@@ -118,6 +121,7 @@ export class ScenarioRun {
     const values = boundValuesOf(run, zones.length);
     const ctx = await openCheckContext(run, `scn-${spec.metadata.name}`);
     const created: Manifest[] = [];
+    const kinds = new Map<string, WorkloadKinds>();
     let scenario: Scenario | undefined;
     try {
       const zone = (ref: ZoneRef) => zoneOf(ref, zones);
@@ -130,7 +134,14 @@ export class ScenarioRun {
               ...(w.zone !== undefined ? { zone: zone(w.zone) } : {}),
             })
           : (loaded.manifests.get(w.name) ?? []).map((m) => labelled(m, w.name, ctx.labels));
-        created.push(...(await createAll(run, ctx.namespace, objects)));
+        const mine = await createAll(run, ctx.namespace, objects);
+        created.push(...mine);
+        const namespaced = mine.filter((m) => m.metadata.namespace);
+        kinds.set(w.name, [
+          ...new Map(
+            namespaced.map((m) => [`${m.apiVersion} ${m.kind}`, { apiVersion: m.apiVersion, kind: m.kind }]),
+          ).values(),
+        ]);
       }
       for (const w of spec.workloads) {
         const objects = w.fixture
@@ -138,7 +149,7 @@ export class ScenarioRun {
           : (loaded.manifests.get(w.name) ?? []);
         const want = desiredPods(objects);
         if (want === 0) continue;
-        const env = conditionEnv(run, ctx, zones, new Map());
+        const env = conditionEnv(run, ctx, zones, new Map(), new Map());
         const withinMs = bound(w.readyWithin ?? 60, values, `workloads.${w.name}.readyWithin`) * 1000;
         await waitForCondition(
           { within: 0, pods: { workload: w.name, ready: want } } as ScenarioCondition,
@@ -148,9 +159,15 @@ export class ScenarioRun {
         // Its Service lists every ready pod before anything is counted or hashed (nothingLost compares against it).
         if (w.fixture === 'zone-spread') await serviceListsPods(run, ctx.namespace, w.name, want, withinMs);
       }
+      // What `unchanged` compares against: the workloads as they are before anything happens to them.
+      const baselines = new Map<string, Baseline>();
+      for (const name of unchangedWorkloads(spec)) {
+        const k = kinds.get(name) ?? [];
+        baselines.set(name, { kinds: k, ...(await workloadDigest(run.kube, ctx.namespace, name, k)) });
+      }
       const checks = monitorsNamed(spec.monitors.checks);
       scenario = await Scenario.open(spec.metadata.name, { monitors: checks });
-      const self = new ScenarioRun(loaded, run, ctx, zones, scenario);
+      const self = new ScenarioRun(loaded, run, ctx, zones, scenario, baselines);
       self.clusterScoped.push(...created.filter((m) => !m.metadata.namespace));
       const inactive = scenario.inactiveMonitors;
       if (inactive.length > 0)
@@ -186,7 +203,7 @@ export class ScenarioRun {
   }
 
   private get env(): ConditionEnv {
-    return conditionEnv(this.run, this.ctx, this.zones, this.holdersBefore);
+    return conditionEnv(this.run, this.ctx, this.zones, this.holdersBefore, this.baselines);
   }
 
   /** Runs steps in order; each names its place in the file (steps[i]) when it fails. */
@@ -209,6 +226,7 @@ export class ScenarioRun {
         // Counted from the moment the change starts, as a kill's "after N ms" is.
         this.firstInjectAt ??= Date.now();
         const injection = await this.scenario.inject(kind, target, j.spec ?? {}, max);
+        recordMeasurements(injection, timeline);
         const h: Held = { injection, reverted: false, ...(j.as ? { as: j.as } : {}) };
         this.held.push(h);
         mine.push(h);
@@ -279,6 +297,7 @@ export class ScenarioRun {
       const objects = (this.loaded.applies.get(index) ?? []).map((m) =>
         labelled(m, 'applied', this.ctx.labels),
       );
+      if (s.apply.refused !== undefined) return this.refusedApply(objects, s.apply.refused);
       const created = await createAll(this.run, this.ctx.namespace, objects);
       this.clusterScoped.push(...created.filter((m) => !m.metadata.namespace));
       return;
@@ -286,6 +305,34 @@ export class ScenarioRun {
     if (s.wait) return this.wait(s.wait, `${at}.wait`);
     if (s.mark !== undefined) return void timeline.mark(s.mark);
     if (s.assert) return this.assert(s.assert);
+  }
+
+  /** Each object's creation must be refused with a message matching the pattern; one that is created is a verdict. */
+  private async refusedApply(objects: Manifest[], refused: string): Promise<void> {
+    const pattern = new RegExp(refused);
+    for (const m of objects) {
+      const what = `create ${m.kind} ${this.ctx.namespace}/${m.metadata.name}`;
+      const error = await createAll(this.run, this.ctx.namespace, [m]).then(
+        (made) => {
+          this.clusterScoped.push(...made.filter((x) => !x.metadata.namespace));
+          return undefined;
+        },
+        (e: { message?: string; body?: unknown }) => `${e.message ?? ''} ${String(e.body ?? '')}`,
+      );
+      if (error === undefined)
+        throw new ClusterAssertionError({
+          object: what,
+          expected: `refused (/${refused}/)`,
+          seen: 'created',
+        });
+      if (!pattern.test(error))
+        throw new ClusterAssertionError({
+          object: what,
+          expected: `refused with /${refused}/`,
+          seen: error.trim(),
+        });
+      this.scenario.timeline.mark(`${what} refused: ${error.trim().slice(0, 160)}`);
+    }
   }
 
   private capabilityFault(c: NonNullable<ScenarioStep['inject']>['capability'] & string): string {
@@ -327,8 +374,10 @@ export class ScenarioRun {
   private async revert(which: Held[]): Promise<void> {
     for (const h of [...which].reverse()) {
       if (h.reverted) continue;
+      const started = Date.now();
       await this.scenario.revert(h.injection);
       h.reverted = true;
+      this.scenario.timeline.mark(revertMark(h.injection, Date.now() - started));
     }
     if (which.length > 0) this.lastRevertAt = Date.now();
   }
@@ -724,6 +773,7 @@ function conditionEnv(
   ctx: CheckContext,
   zones: string[],
   holdersBefore: Map<string, string | undefined>,
+  baselines: Map<string, Baseline>,
 ): ConditionEnv {
   return {
     kube: run.kube,
@@ -731,7 +781,14 @@ function conditionEnv(
     namespace: ctx.namespace,
     zone: (ref) => zoneOf(ref, zones),
     holdersBefore,
+    baselines,
   };
+}
+
+/** The workloads an `unchanged` condition names, in steps or expectations. */
+function unchangedWorkloads(spec: LoadedScenario['spec']): Set<string> {
+  const conditions = [...spec.steps.map((s) => s.wait), ...spec.expectations.map((e) => e.holds)];
+  return new Set(conditions.flatMap((c) => (c?.unchanged ? [c.unchanged.workload] : [])));
 }
 
 /** What decides the mechanisms: the embedded cluster's config, and the config's aws section. */
