@@ -88,6 +88,21 @@ describe('scenario files: refused before anything is created', () => {
       (d) => (d.steps.at(-1).wait.unchanged.workload = 'gone'),
       /steps\[9\]\.wait\.unchanged\.workload: no workload named "gone"/,
     ],
+    [
+      'a node selection naming an injection that does not exist',
+      (d) => (d.steps[6].cordon.targetOf = 'zone'),
+      /steps\[6\]\.cordon\.targetOf: no earlier injection named "zone"/,
+    ],
+    [
+      'a since naming no earlier moment',
+      (d) => (d.steps[1].wait.since = 'later'),
+      /steps\[1\]\.wait\.since: no earlier condition or injection named "later"/,
+    ],
+    [
+      'a watched Service no workload brings',
+      (d) => (d.monitors.services = ['api']),
+      /monitors\.services\[0\]: no workload brings a Service named "api"/,
+    ],
   ];
   for (const [what, change, message] of cases) {
     it(`${what}: exit 2 naming the field, no run directory, no cluster`, async () => {
@@ -315,6 +330,10 @@ describe('scenario files on the embedded cluster', function () {
     expect(summary.tests).to.have.length(1);
     expect(summary.tests[0]!.state).to.equal('failed');
     expect(summary.tests[0]!.error).to.match(/expectations\[0\]: [\s\S]*Ready=Unknown/);
+    // The pods off the frozen zone were scaled away: the Service had none of the 2 it had to keep, for seconds.
+    expect(summary.tests[0]!.error).to.match(
+      /expectations\[1\]: Service web: expected never fewer ready endpoints than it had off the nodes under a fault, saw 0 ready endpoints \(at least 2\) for \d+ ms/,
+    );
     expect(junit).to.match(/<failure[^>]*>/);
     const timeline = JSON.parse(await readFile(join(runDir, 'timelines', 'user-impossible.json'), 'utf8'));
     expect(timeline.faults[0].revertedAt, 'reverted').to.be.a('number');

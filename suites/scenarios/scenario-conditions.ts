@@ -2,7 +2,7 @@ import { CoordinationV1Api, type V1Lease, type V1Node, type V1Pod } from '@kuber
 import { apiReady } from '../../clusters/local/api-readiness.ts';
 import { ClusterAssertionError } from '../../src/errors.ts';
 import type { Kube } from '../../src/kube/client.ts';
-import { nodeReadyStatus, zoneLabel } from '../../src/kube/describe.ts';
+import { nodeReadyCondition, zoneLabel } from '../../src/kube/describe.ts';
 import { watchUntil } from '../../src/kube/watch-until.ts';
 import type { ProvisionedCluster } from '../../src/model/cluster.ts';
 import type { NodeSelection, ScenarioCondition, ZoneRef } from '../../src/model/scenario-file.ts';
@@ -19,6 +19,10 @@ export interface ConditionEnv {
   holdersBefore: Map<string, string | undefined>;
   /** The objects of each workload an `unchanged` condition names, counted and hashed when the scenario opened. */
   baselines: Map<string, Baseline>;
+  /** What an injection (by its `as`) acts on, as nodes and zones. */
+  targetOf(name: string): { nodes: string[]; zones: string[] };
+  /** When the last injection was in place (its apply returned), epoch ms. */
+  injectedAt?: number;
 }
 
 /** A workload's objects when the scenario opened (workloadDigest), and the kinds to list them by. */
@@ -38,12 +42,26 @@ const podReady = (p: V1Pod) =>
   !p.metadata?.deletionTimestamp &&
   p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
 
-export function selectsNode(node: V1Node, s: NodeSelection, env: Pick<ConditionEnv, 'zone'>): boolean {
+export function selectsNode(
+  node: V1Node,
+  s: NodeSelection,
+  env: Pick<ConditionEnv, 'zone' | 'targetOf'>,
+): boolean {
   const zone = node.metadata?.labels?.[zoneLabel];
   if (s.names && !s.names.includes(node.metadata?.name ?? '')) return false;
   if (s.zone !== undefined && zone !== env.zone(s.zone)) return false;
   if (s.outsideZone !== undefined && zone === env.zone(s.outsideZone)) return false;
+  if (s.targetOf !== undefined) {
+    const t = env.targetOf(s.targetOf);
+    if (!t.nodes.includes(node.metadata?.name ?? '') && !(zone && t.zones.includes(zone))) return false;
+  }
   return true;
+}
+
+/** The Ready condition as a node shows it: status, and reason and message when asked about. */
+function readyAsSeen(n: V1Node, withWords: boolean): string {
+  const c = nodeReadyCondition(n);
+  return `${n.metadata?.name}:${c?.status}${withWords ? ` (${c?.reason}: ${c?.message})` : ''}`;
 }
 
 /**
@@ -60,19 +78,29 @@ export async function waitForCondition(
   if (c.nodes) {
     const sel = c.nodes;
     const want = sel.ready;
+    const message = sel.message === undefined ? undefined : new RegExp(sel.message);
+    const holds = (n: V1Node) => {
+      const r = nodeReadyCondition(n);
+      return (
+        r?.status === want &&
+        (sel.reason === undefined || r.reason === sel.reason) &&
+        (!message || message.test(r.message ?? ''))
+      );
+    };
+    const words = sel.reason !== undefined || message !== undefined;
     const nodes = await watchUntil<V1Node, V1Node[]>(kube, {
       list: () => kube.core.listNode(sel.labels ? { labelSelector: sel.labels } : {}),
       path: '/api/v1/nodes',
       ...(sel.labels ? { query: { labelSelector: sel.labels } } : {}),
       done: (all) => {
         const chosen = all.filter((n) => selectsNode(n, sel, env)).slice(0, sel.count ?? all.length);
-        return chosen.length > 0 && chosen.every((n) => nodeReadyStatus(n) === want) ? chosen : undefined;
+        return chosen.length > 0 && chosen.every(holds) ? chosen : undefined;
       },
-      what: `every selected node Ready=${want}`,
+      what: `every selected node Ready=${want}${sel.reason ? ` reason ${sel.reason}` : ''}${message ? ` message /${sel.message}/` : ''}`,
       progress: (all) =>
         all
           .filter((n) => selectsNode(n, sel, env))
-          .map((n) => `${n.metadata?.name}:${nodeReadyStatus(n)}`)
+          .map((n) => readyAsSeen(n, words))
           .join(', '),
       timeoutMs: bounded,
     });
@@ -110,15 +138,27 @@ export async function waitForCondition(
       (await kube.core.listNode()).items.map((n) => [n.metadata!.name!, n.metadata?.labels?.[zoneLabel]]),
     );
     const outside = p.outsideZone === undefined ? undefined : env.zone(p.outsideZone);
+    const avoided = new Set(
+      p.notOn === undefined
+        ? []
+        : (await kube.core.listNode()).items
+            .filter((n) => selectsNode(n, p.notOn!, env))
+            .map((n) => n.metadata!.name!),
+    );
+    const counted = (x: V1Pod) =>
+      podReady(x) &&
+      (!outside || zones.get(x.spec?.nodeName ?? '') !== outside) &&
+      !avoided.has(x.spec?.nodeName ?? '');
     const selector = `${workloadLabel}=${p.workload}`;
     await watchUntil<V1Pod, true>(kube, {
       list: () => kube.core.listNamespacedPod({ namespace, labelSelector: selector }),
       path: `/api/v1/namespaces/${namespace}/pods`,
       query: { labelSelector: selector },
       done: (pods) =>
-        pods.filter((x) => podReady(x) && (!outside || zones.get(x.spec?.nodeName ?? '') !== outside))
-          .length >= p.ready || undefined,
-      what: `${p.ready} ready ${p.workload} pods${outside ? ` outside ${outside}` : ''}`,
+        (p.exactly
+          ? pods.length === p.ready && pods.every(counted)
+          : pods.filter(counted).length >= p.ready) || undefined,
+      what: `${p.exactly ? 'exactly ' : ''}${p.ready} ready ${p.workload} pods${outside ? ` outside ${outside}` : ''}${avoided.size ? ` off ${[...avoided].join(', ')}` : ''}${p.exactly ? ', no other pod (none Pending, none Terminating)' : ''}`,
       progress: (pods) =>
         pods
           .map(
@@ -185,6 +225,38 @@ export async function waitForCondition(
       timeoutMs: bounded,
     });
     return moved.spec?.holderIdentity ?? 'nobody';
+  }
+  if (c.leaseRenewed) {
+    const sel = c.leaseRenewed;
+    const since = env.injectedAt ?? 0;
+    const names = (await kube.core.listNode(sel.labels ? { labelSelector: sel.labels } : {})).items
+      .filter((n) => selectsNode(n, sel, env))
+      .slice(0, sel.count)
+      .map((n) => n.metadata!.name!);
+    if (names.length === 0)
+      throw new ClusterAssertionError({
+        object: 'leaseRenewed',
+        expected: 'the node selection to select a node',
+        seen: 'none',
+      });
+    const leases = kube.config.makeApiClient(CoordinationV1Api);
+    const renewed = (l: V1Lease) => !!l.spec?.renewTime && new Date(l.spec.renewTime).getTime() > since;
+    await watchUntil<V1Lease, true>(kube, {
+      list: () => leases.listNamespacedLease({ namespace: 'kube-node-lease' }),
+      path: '/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases',
+      done: (all) => names.every((n) => all.some((l) => l.metadata?.name === n && renewed(l))) || undefined,
+      what: `the Lease of ${names.join(', ')} renewed after ${new Date(since).toISOString()}`,
+      progress: (all) =>
+        all
+          .filter((l) => names.includes(l.metadata?.name ?? ''))
+          .map(
+            (l) =>
+              `${l.metadata?.name} renewed ${l.spec?.renewTime ? new Date(l.spec.renewTime).toISOString() : 'never'}`,
+          )
+          .join(', '),
+      timeoutMs: bounded,
+    });
+    return names.join(', ');
   }
   if (c.unchanged) {
     const { workload } = c.unchanged;

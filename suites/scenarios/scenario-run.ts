@@ -46,6 +46,7 @@ import type { LoadedScenario, Manifest } from './load-scenario.ts';
 import { monitorsNamed } from './monitor-checks.ts';
 import { registeredAssertions } from './registered-assertions.ts';
 import { type Baseline, type ConditionEnv, selectsNode, waitForCondition } from './scenario-conditions.ts';
+import { ServiceEndpointsWatch } from './service-endpoints-watch.ts';
 import { type WorkloadKinds, workloadDigest } from './workload-digest.ts';
 import { desiredPods, fixtureManifests, labelled, workloadLabel } from './workload-fixtures.ts';
 
@@ -80,6 +81,7 @@ export function boundValuesOf(run: Pick<RunContext, 'cluster'>, zones: number): 
 
 interface Held {
   injection: Injection;
+  target: FaultTarget;
   as?: string;
   reverted: boolean;
 }
@@ -99,7 +101,13 @@ export class ScenarioRun {
   private finished?: Promise<string>;
   private readonly holdersBefore = new Map<string, string | undefined>();
   private firstInjectAt?: number;
+  /** When the last injection step's faults were all in place. */
+  private lastInjectedAt?: number;
   private lastRevertAt?: number;
+  /** Moments named by `as` (injections in place, conditions held), epoch ms. */
+  private readonly moments = new Map<string, number>();
+  private readonly endpointWatches: ServiceEndpointsWatch[] = [];
+  private lastStepTargets: FaultTarget[] = [];
   private before?: Record<string, string>;
   private readonly clusterScoped: Manifest[] = [];
 
@@ -123,6 +131,7 @@ export class ScenarioRun {
     const created: Manifest[] = [];
     const kinds = new Map<string, WorkloadKinds>();
     let scenario: Scenario | undefined;
+    let self: ScenarioRun | undefined;
     try {
       const zone = (ref: ZoneRef) => zoneOf(ref, zones);
       for (const w of spec.workloads) {
@@ -167,7 +176,7 @@ export class ScenarioRun {
       }
       const checks = monitorsNamed(spec.monitors.checks);
       scenario = await Scenario.open(spec.metadata.name, { monitors: checks });
-      const self = new ScenarioRun(loaded, run, ctx, zones, scenario, baselines);
+      self = new ScenarioRun(loaded, run, ctx, zones, scenario, baselines);
       self.clusterScoped.push(...created.filter((m) => !m.metadata.namespace));
       const inactive = scenario.inactiveMonitors;
       if (inactive.length > 0)
@@ -176,6 +185,30 @@ export class ScenarioRun {
           expected: 'every declared monitor active on this cluster',
           seen: `${inactive.join(', ')} never became active (nothing to watch here)`,
         });
+      for (const service of spec.monitors.services) {
+        // Whole before it is watched: every pod of its workload listed ready (the floor starts from it).
+        const owner = spec.workloads.find((w) =>
+          w.fixture === 'zone-spread'
+            ? w.name === service
+            : (loaded.manifests.get(w.name) ?? []).some(
+                (m) => m.kind === 'Service' && m.metadata.name === service,
+              ),
+        )!;
+        const want = desiredPods(
+          owner.fixture
+            ? fixtureManifests(owner, {
+                namespace: ctx.namespace,
+                labels: ctx.labels,
+                runId: run.runId,
+                zone: 'x',
+              })
+            : (loaded.manifests.get(owner.name) ?? []),
+        );
+        await serviceListsPods(run, ctx.namespace, service, want, 60_000);
+        const watch = new ServiceEndpointsWatch(run.kube, ctx.namespace, service, scenario.timeline);
+        self.endpointWatches.push(watch);
+        await watch.start();
+      }
       if (spec.monitors.apiProber) self.prober = await startApiProber(run.kube, self.apiSamples);
       if (spec.monitors.load) {
         self.load = scenario.load(spec.monitors.load);
@@ -184,6 +217,7 @@ export class ScenarioRun {
       if (spec.expectations.some((e) => e.nothingLost)) self.before = await self.snapshot();
       return self;
     } catch (error) {
+      for (const w of self?.endpointWatches ?? []) w.stop();
       await scenario?.finish().catch(() => undefined);
       await deleteAll(
         run,
@@ -203,7 +237,11 @@ export class ScenarioRun {
   }
 
   private get env(): ConditionEnv {
-    return conditionEnv(this.run, this.ctx, this.zones, this.holdersBefore, this.baselines);
+    return {
+      ...conditionEnv(this.run, this.ctx, this.zones, this.holdersBefore, this.baselines),
+      targetOf: (name) => this.targetOf(name),
+      ...(this.lastInjectedAt !== undefined ? { injectedAt: this.lastInjectedAt } : {}),
+    };
   }
 
   /** Runs steps in order; each names its place in the file (steps[i]) when it fails. */
@@ -218,7 +256,7 @@ export class ScenarioRun {
       const kind = j.fault ?? this.capabilityFault(j.capability!);
       const fault = faultByKind(kind);
       if (this.firstInjectAt === undefined) await this.readLeaseHolders();
-      const targets = await this.targets(fault.targets, fault.backend, j.target);
+      const targets = await this.targets(fault.targets, fault.backend, j.target, `${at}.inject.target`);
       if (targets.length === 0) throw new ConfigError(`${at}.inject.target: selects nothing on this cluster`);
       const max = j.maxDuration === undefined ? 600_000 : this.ms(j.maxDuration, `${at}.inject.maxDuration`);
       const mine: Held[] = [];
@@ -227,9 +265,16 @@ export class ScenarioRun {
         this.firstInjectAt ??= Date.now();
         const injection = await this.scenario.inject(kind, target, j.spec ?? {}, max);
         recordMeasurements(injection, timeline);
-        const h: Held = { injection, reverted: false, ...(j.as ? { as: j.as } : {}) };
+        const h: Held = { injection, target, reverted: false, ...(j.as ? { as: j.as } : {}) };
         this.held.push(h);
         mine.push(h);
+      }
+      this.lastInjectedAt = Date.now();
+      this.lastStepTargets = targets;
+      if (j.as) this.moments.set(j.as, this.lastInjectedAt);
+      if (this.endpointWatches.length > 0) {
+        const faulted = await this.nodesUnderFault();
+        for (const w of this.endpointWatches) w.setFloor(faulted);
       }
       if (j.for !== undefined) {
         await sleep(this.ms(j.for, `${at}.inject.for`));
@@ -317,7 +362,11 @@ export class ScenarioRun {
           this.clusterScoped.push(...made.filter((x) => !x.metadata.namespace));
           return undefined;
         },
-        (e: { message?: string; body?: unknown }) => `${e.message ?? ''} ${String(e.body ?? '')}`,
+        // The readable message, and the body the server sent (a Status) in case the pattern is in there only.
+        (e: { message?: string; body?: unknown }) => ({
+          said: e.message ?? String(e),
+          all: `${e.message ?? ''} ${String(e.body ?? '')}`,
+        }),
       );
       if (error === undefined)
         throw new ClusterAssertionError({
@@ -325,13 +374,13 @@ export class ScenarioRun {
           expected: `refused (/${refused}/)`,
           seen: 'created',
         });
-      if (!pattern.test(error))
+      if (!pattern.test(error.all))
         throw new ClusterAssertionError({
           object: what,
           expected: `refused with /${refused}/`,
-          seen: error.trim(),
+          seen: error.said,
         });
-      this.scenario.timeline.mark(`${what} refused: ${error.trim().slice(0, 160)}`);
+      this.scenario.timeline.mark(`${what} refused: ${error.said}`);
     }
   }
 
@@ -346,7 +395,19 @@ export class ScenarioRun {
     const boundMs = this.ms(c.within, `${at}.within`);
     const started = Date.now();
     const detail = await waitForCondition(c, this.env, boundMs);
-    const ms = Date.now() - started;
+    const heldAt = Date.now();
+    const from = c.since === undefined ? started : this.moments.get(c.since)!;
+    const ms = heldAt - from;
+    if (c.as) this.moments.set(c.as, heldAt);
+    if (c.notBefore !== undefined) {
+      const least = this.ms(c.notBefore, `${at}.notBefore`);
+      if (ms < least)
+        throw new ClusterAssertionError({
+          object: at,
+          expected: `the condition to hold no sooner than ${least} ms after ${c.since ?? 'the wait began'}`,
+          seen: `held after ${ms} ms (${detail})`,
+        });
+    }
     if (c.mark)
       this.scenario.timeline.mark(
         c.mark
@@ -355,8 +416,38 @@ export class ScenarioRun {
           .replaceAll('{sinceInject}', String(this.firstInjectAt ? Date.now() - this.firstInjectAt : 0))
           .replaceAll('{sinceRevert}', String(this.lastRevertAt ? Date.now() - this.lastRevertAt : 0))
           .replaceAll('{detail}', detail)
+          .replaceAll('{target}', this.lastTargets())
           .replaceAll('{zone}', this.zones[0] ?? '-'),
       );
+  }
+
+  /** The targets of the last injection step, by name ("kwok-us-east-1a-0"). */
+  private lastTargets(): string {
+    return this.lastStepTargets.map(targetName).join(', ') || '-';
+  }
+
+  /** The nodes an injection (by its `as`) acts on, and the zones. */
+  private targetOf(name: string): { nodes: string[]; zones: string[] } {
+    const targets = this.held.filter((h) => h.as === name).map((h) => h.target);
+    return {
+      nodes: targets.flatMap((t) =>
+        t.kind === 'node' ? [t.name] : t.kind === 'instance' && t.node ? [t.node] : [],
+      ),
+      zones: targets.flatMap((t) => (t.kind === 'zone' ? [t.name] : [])),
+    };
+  }
+
+  /** Every node a fault still injected acts on: its node, or every node of its zone. */
+  private async nodesUnderFault(): Promise<Set<string>> {
+    const live = this.held.filter((h) => !h.reverted).map((h) => h.target);
+    const zones = new Set(live.flatMap((t) => (t.kind === 'zone' ? [t.name] : [])));
+    const nodes = new Set(
+      live.flatMap((t) => (t.kind === 'node' ? [t.name] : t.kind === 'instance' && t.node ? [t.node] : [])),
+    );
+    if (zones.size > 0)
+      for (const n of (await this.run.kube.core.listNode()).items)
+        if (zones.has(n.metadata?.labels?.[zoneLabel] ?? '')) nodes.add(n.metadata!.name!);
+    return nodes;
   }
 
   private async assert(a: { name: string; with?: Record<string, unknown> }): Promise<void> {
@@ -396,10 +487,14 @@ export class ScenarioRun {
     kind: FaultTarget['kind'],
     backend: 'aws' | undefined,
     t: NonNullable<ScenarioStep['inject']>['target'],
+    at: string,
   ): Promise<FaultTarget[]> {
     const ctx = this.scenario.ctx;
+    if (t.hosting !== undefined && kind !== 'node')
+      throw new ConfigError(`${at}.hosting: picks a node, and this fault acts on a ${kind}`);
+    const hosting = t.hosting === undefined ? undefined : await this.nodeHosting(t.hosting, `${at}.hosting`);
     const s: TargetSelector = {
-      ...(t.names ? { names: t.names } : {}),
+      ...(hosting ? { names: [hosting] } : t.names ? { names: t.names } : {}),
       ...(t.zone !== undefined ? { zone: zoneOf(t.zone, this.zones) } : {}),
       ...(t.role ? { role: t.role } : {}),
       ...(t.labels ? { labels: t.labels } : {}),
@@ -412,6 +507,23 @@ export class ScenarioRun {
     if (kind === 'component') return selectComponents(ctx, s);
     if (kind === 'instance') return selectInstances(ctx, s);
     return selectCluster(ctx);
+  }
+
+  /** The node running the fewest ready pods of the workload (at least one), by name on a tie. */
+  private async nodeHosting(workload: string, at: string): Promise<string> {
+    const pods = await this.run.kube.core.listNamespacedPod({
+      namespace: this.ctx.namespace,
+      labelSelector: `${workloadLabel}=${workload}`,
+    });
+    const perNode = new Map<string, number>();
+    for (const p of pods.items) {
+      const ready = p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
+      const node = p.spec?.nodeName;
+      if (ready && node && !p.metadata?.deletionTimestamp) perNode.set(node, (perNode.get(node) ?? 0) + 1);
+    }
+    const [first] = [...perNode.entries()].sort((a, b) => a[1] - b[1] || a[0].localeCompare(b[0]));
+    if (!first) throw new ConfigError(`${at}: no ready pod of ${workload} runs on any node`);
+    return first[0];
   }
 
   private async deployments(workload: string): Promise<string[]> {
@@ -468,7 +580,10 @@ export class ScenarioRun {
 
   private async selectedNodes(sel: NodeSelection): Promise<V1Node[]> {
     const nodes = await this.run.kube.core.listNode(sel.labels ? { labelSelector: sel.labels } : {});
-    const env = { zone: (ref: ZoneRef) => zoneOf(ref, this.zones) };
+    const env = {
+      zone: (ref: ZoneRef) => zoneOf(ref, this.zones),
+      targetOf: (n: string) => this.targetOf(n),
+    };
     return nodes.items
       .filter((n) => selectsNode(n, sel, env))
       .sort((a, b) => a.metadata!.name!.localeCompare(b.metadata!.name!))
@@ -525,6 +640,7 @@ export class ScenarioRun {
   /** Judges every expectation (after the steps, before anything is torn down); all failures in one verdict. */
   async judge(): Promise<void> {
     await this.prober?.stop();
+    for (const w of this.endpointWatches) w.stop();
     const failures: string[] = [];
     for (const [i, e] of this.loaded.spec.expectations.entries()) {
       try {
@@ -649,6 +765,17 @@ export class ScenarioRun {
     }
     if (e.holds) return this.wait(e.holds, `${at}.holds`);
     if (e.assert) return this.assert(e.assert);
+    if (e.endpoints) {
+      const { service, settle } = e.endpoints;
+      const watch = this.endpointWatches.find((w) => w.service === service)!;
+      const breaches = watch.breaches(this.ms(settle, `${at}.endpoints.settle`));
+      if (breaches.length > 0)
+        throw fail(
+          `Service ${service}`,
+          'never fewer ready endpoints than it had off the nodes under a fault',
+          breaches.join('; '),
+        );
+    }
   }
 
   /** The scenario's, the monitors' and the named namespaces: each kind counted and hashed, and Service endpoints. */
@@ -707,6 +834,7 @@ export class ScenarioRun {
 
   async close(): Promise<void> {
     await this.prober?.stop().catch(() => undefined);
+    for (const w of this.endpointWatches) w.stop();
     try {
       // A finish() already called by the last test reported its own failure there.
       if (!this.finished) await this.finish();
@@ -782,7 +910,13 @@ function conditionEnv(
     zone: (ref) => zoneOf(ref, zones),
     holdersBefore,
     baselines,
+    targetOf: () => ({ nodes: [], zones: [] }),
   };
+}
+
+/** A target by its own name: a node's, a zone's, a member's id. */
+function targetName(t: FaultTarget): string {
+  return t.kind === 'component' ? t.id : t.name;
 }
 
 /** The workloads an `unchanged` condition names, in steps or expectations. */
