@@ -70,6 +70,17 @@ describe('capabilities resolved per cluster', () => {
     ).to.deep.equal([]);
   });
 
+  it('component logs only on the embedded cluster, else the reason', () => {
+    expect(resolveCapability('component-logs', embedded).ok).to.equal(true);
+    for (const facts of [kops, peer])
+      expect(resolveCapability('component-logs', facts)).to.deep.equal({
+        capability: 'component-logs',
+        ok: false,
+        reason:
+          "component-logs: the harness reads the control plane's logs on the embedded cluster only; use the embedded cluster",
+      });
+  });
+
   it('excludes: a single-apiserver scenario is skipped on --ha, saying why', () => {
     expect(
       unmetRequirements({ requires: ['control-plane-kill'], excludes: ['ha-control-plane'] }, embedded),

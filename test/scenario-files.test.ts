@@ -103,6 +103,18 @@ describe('scenario files: refused before anything is created', () => {
       (d) => (d.monitors.services = ['api']),
       /monitors\.services\[0\]: no workload brings a Service named "api"/,
     ],
+    [
+      'a log line read without requiring component-logs',
+      (d) =>
+        (d.steps[5].wait = { logged: { component: 'kube-controller-manager', message: 'x' }, within: '5s' }),
+      /steps\[5\]\.wait\.logged: reading component logs needs requires: \[component-logs\]/,
+    ],
+    [
+      'a registered assertion naming a moment the file never names',
+      (d) =>
+        d.steps.push({ assert: { name: 'no-eviction-in-disruption-mode', with: { entered: 'entered' } } }),
+      /steps\[10\]\.assert\.with: no earlier condition or injection named "entered"/,
+    ],
   ];
   for (const [what, change, message] of cases) {
     it(`${what}: exit 2 naming the field, no run directory, no cluster`, async () => {

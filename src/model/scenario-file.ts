@@ -18,6 +18,7 @@ export const capabilityNames = [
   'ha-control-plane',
   'real-nodes',
   'service-traffic',
+  'component-logs',
 ] as const;
 export type Capability = (typeof capabilityNames)[number];
 
@@ -118,6 +119,7 @@ const conditionKinds = [
   'leaseMoved',
   'unchanged',
   'leaseRenewed',
+  'logged',
 ] as const;
 const condition = z
   .strictObject({
@@ -172,6 +174,11 @@ const condition = z
     unchanged: z.strictObject({ workload: name }).optional(),
     /** Every selected node's Lease (kube-node-lease) is renewed after the last injection: its kubelet is alive. */
     leaseRenewed: nodeSelection.optional(),
+    /**
+     * A control-plane component logged a line containing the message since the first injection (requires
+     * component-logs); the moment (`as`) is the line's own time.
+     */
+    logged: z.strictObject({ component: z.string().min(1), message: z.string().min(1) }).optional(),
     /** Names the moment the condition held, for a later `since`. */
     as: name.optional(),
     /** The moment {ms} and notBefore count from: an earlier condition's or injection's `as` (default: the wait's start). */
@@ -296,6 +303,8 @@ export const scenarioFileSchema = z.strictObject({
     title: z.string().min(1).optional(),
     description: z.string().min(1).optional(),
     tags: z.array(z.string().min(1)).default([]),
+    /** The library runs it after the others: it leaves the cluster in a state that would skew a scenario after it. */
+    runsLast: z.boolean().default(false),
     /** Where the failure it reproduces was told. */
     sources: z.array(z.strictObject({ url: z.url(), title: z.string().min(1).optional() })).default([]),
   }),

@@ -103,6 +103,12 @@ export function resolveCapability(c: Capability, facts: ClusterFacts): Resolutio
         c,
         `${notEmbeddedNoAws}: the harness cannot tell whether its nodes are real; add \`aws:\` to the config`,
       );
+    case 'component-logs':
+      if (embedded) return offered(c, "the control plane's logs in the cluster's directory");
+      return refused(
+        c,
+        "the harness reads the control plane's logs on the embedded cluster only; use the embedded cluster",
+      );
     case 'service-traffic':
       if (embedded && embedded.realNodes > 0) return offered(c, 'pods on the real nodes serve');
       if (embedded) return refused(c, 'pods on the simulated nodes run no containers; add --real-nodes N');

@@ -156,6 +156,8 @@ function crossCheck(spec: ScenarioFile, problems: Problem[]): void {
       pattern(c.nodes.message, [...path, 'nodes', 'message']);
     }
     nodeSelection(c.leaseRenewed, [...path, 'leaseRenewed']);
+    if (c.logged && !spec.requires.includes('component-logs'))
+      add([...path, 'logged'], 'reading component logs needs requires: [component-logs]');
     nodeSelection(c.pods?.notOn, [...path, 'pods', 'notOn']);
     if (c.pods) workload(c.pods.workload, [...path, 'pods', 'workload']);
     if (c.unschedulable) {
@@ -182,6 +184,10 @@ function crossCheck(spec: ScenarioFile, problems: Problem[]): void {
       for (const issue of params.error.issues)
         for (const line of issueLines(issue, fieldPath([...path, 'with'])))
           problems.push({ path: [], message: line });
+    else
+      for (const m of registered.moments?.(params.data) ?? [])
+        if (!moments.has(m))
+          add([...path, 'with'], `no earlier condition or injection named "${m}" (as: ${m})`);
   };
   for (const [i, s] of spec.steps.entries()) {
     const at = ['steps', i];

@@ -1,11 +1,12 @@
 import { CoordinationV1Api, type V1Lease, type V1Node, type V1Pod } from '@kubernetes/client-node';
 import { apiReady } from '../../clusters/local/api-readiness.ts';
-import { ClusterAssertionError } from '../../src/errors.ts';
+import { ClusterAssertionError, ConfigError } from '../../src/errors.ts';
 import type { Kube } from '../../src/kube/client.ts';
 import { nodeReadyCondition, zoneLabel } from '../../src/kube/describe.ts';
 import { watchUntil } from '../../src/kube/watch-until.ts';
 import type { ProvisionedCluster } from '../../src/model/cluster.ts';
 import type { NodeSelection, ScenarioCondition, ZoneRef } from '../../src/model/scenario-file.ts';
+import { untilComponentLogs } from './component-log-line.ts';
 import { type WorkloadKinds, workloadDigest } from './workload-digest.ts';
 import { workloadLabel } from './workload-fixtures.ts';
 
@@ -23,6 +24,8 @@ export interface ConditionEnv {
   targetOf(name: string): { nodes: string[]; zones: string[] };
   /** When the last injection was in place (its apply returned), epoch ms. */
   injectedAt?: number;
+  /** When the first injection began, epoch ms. */
+  firstInjectAt?: number;
 }
 
 /** A workload's objects when the scenario opened (workloadDigest), and the kinds to list them by. */
@@ -35,8 +38,11 @@ export interface Baseline {
 /** How often `unchanged` reads the workload again: its objects may be of any kind, so there is no one watch path. */
 const unchangedPollMs = 1000;
 
-/** What a condition saw when it held: a detail for the mark ("{detail}"). */
-export type Held = string;
+/**
+ * What a condition saw when it held: a detail for the mark ("{detail}"), and when the event it waited for
+ * happened, where that is not the moment the wait saw it (a log line's own time).
+ */
+export type Held = string | { detail: string; at: number };
 
 const podReady = (p: V1Pod) =>
   !p.metadata?.deletionTimestamp &&
@@ -257,6 +263,16 @@ export async function waitForCondition(
       timeoutMs: bounded,
     });
     return names.join(', ');
+  }
+  if (c.logged) {
+    const dir = env.cluster.local?.dir;
+    if (!dir)
+      throw new ConfigError(
+        "logged: only the embedded cluster has its components' logs here (requires: [component-logs])",
+      );
+    const { component, message } = c.logged;
+    const at = await untilComponentLogs(dir, component, message, env.firstInjectAt ?? 0, bounded);
+    return { detail: `${component} logged "${message}" at ${new Date(at).toISOString()}`, at };
   }
   if (c.unchanged) {
     const { workload } = c.unchanged;

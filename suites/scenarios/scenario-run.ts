@@ -44,6 +44,8 @@ import { resolveCapability } from './capabilities.ts';
 import { recordMeasurements, revertMark } from './fault-timeline.ts';
 import type { LoadedScenario, Manifest } from './load-scenario.ts';
 import { monitorsNamed } from './monitor-checks.ts';
+import { NodeTaintHistory } from './node-taint-history.ts';
+import { PodDeletionHistory } from './pod-deletion-history.ts';
 import { registeredAssertions } from './registered-assertions.ts';
 import { type Baseline, type ConditionEnv, selectsNode, waitForCondition } from './scenario-conditions.ts';
 import { ServiceEndpointsWatch } from './service-endpoints-watch.ts';
@@ -108,6 +110,9 @@ export class ScenarioRun {
   private readonly moments = new Map<string, number>();
   private readonly endpointWatches: ServiceEndpointsWatch[] = [];
   private lastStepTargets: FaultTarget[] = [];
+  /** Observations a registered assertion of the file asks for, from the open on (before any fault). */
+  private taints?: NodeTaintHistory;
+  private pods?: PodDeletionHistory;
   private before?: Record<string, string>;
   private readonly clusterScoped: Manifest[] = [];
 
@@ -209,6 +214,19 @@ export class ScenarioRun {
         self.endpointWatches.push(watch);
         await watch.start();
       }
+      const observes = new Set(
+        [...spec.steps.map((x) => x.assert), ...spec.expectations.map((e) => e.assert)].flatMap((a) =>
+          a ? (registeredAssertions[a.name]!.observes ?? []) : [],
+        ),
+      );
+      if (observes.has('node-taints')) {
+        self.taints = new NodeTaintHistory(run.kube);
+        await self.taints.start();
+      }
+      if (observes.has('pod-deletions')) {
+        self.pods = new PodDeletionHistory(run.kube, ctx.namespace);
+        await self.pods.start();
+      }
       if (spec.monitors.apiProber) self.prober = await startApiProber(run.kube, self.apiSamples);
       if (spec.monitors.load) {
         self.load = scenario.load(spec.monitors.load);
@@ -217,7 +235,7 @@ export class ScenarioRun {
       if (spec.expectations.some((e) => e.nothingLost)) self.before = await self.snapshot();
       return self;
     } catch (error) {
-      for (const w of self?.endpointWatches ?? []) w.stop();
+      self?.stopObserving();
       await scenario?.finish().catch(() => undefined);
       await deleteAll(
         run,
@@ -241,6 +259,7 @@ export class ScenarioRun {
       ...conditionEnv(this.run, this.ctx, this.zones, this.holdersBefore, this.baselines),
       targetOf: (name) => this.targetOf(name),
       ...(this.lastInjectedAt !== undefined ? { injectedAt: this.lastInjectedAt } : {}),
+      ...(this.firstInjectAt !== undefined ? { firstInjectAt: this.firstInjectAt } : {}),
     };
   }
 
@@ -394,8 +413,9 @@ export class ScenarioRun {
   private async wait(c: ScenarioCondition, at: string): Promise<void> {
     const boundMs = this.ms(c.within, `${at}.within`);
     const started = Date.now();
-    const detail = await waitForCondition(c, this.env, boundMs);
-    const heldAt = Date.now();
+    const held = await waitForCondition(c, this.env, boundMs);
+    const detail = typeof held === 'string' ? held : held.detail;
+    const heldAt = typeof held === 'string' ? Date.now() : held.at;
     const from = c.since === undefined ? started : this.moments.get(c.since)!;
     const ms = heldAt - from;
     if (c.as) this.moments.set(c.as, heldAt);
@@ -453,7 +473,14 @@ export class ScenarioRun {
   private async assert(a: { name: string; with?: Record<string, unknown> }): Promise<void> {
     const registered = registeredAssertions[a.name]!;
     await registered.judge(
-      { timeline: this.scenario.timeline, apiSamples: this.apiSamples, load: () => this.loadResult() },
+      {
+        timeline: this.scenario.timeline,
+        apiSamples: this.apiSamples,
+        load: () => this.loadResult(),
+        moments: this.moments,
+        ...(this.taints ? { taints: this.taints } : {}),
+        ...(this.pods ? { pods: this.pods } : {}),
+      },
       registered.params.parse(a.with ?? {}),
     );
   }
@@ -832,9 +859,15 @@ export class ScenarioRun {
     return this.finished;
   }
 
+  private stopObserving(): void {
+    for (const w of this.endpointWatches) w.stop();
+    this.taints?.stop();
+    this.pods?.stop();
+  }
+
   async close(): Promise<void> {
     await this.prober?.stop().catch(() => undefined);
-    for (const w of this.endpointWatches) w.stop();
+    this.stopObserving();
     try {
       // A finish() already called by the last test reported its own failure there.
       if (!this.finished) await this.finish();
