@@ -120,6 +120,7 @@ const conditionKinds = [
   'unchanged',
   'leaseRenewed',
   'logged',
+  'leaderElected',
 ] as const;
 const condition = z
   .strictObject({
@@ -179,6 +180,8 @@ const condition = z
      * component-logs); the moment (`as`) is the line's own time.
      */
     logged: z.strictObject({ component: z.string().min(1), message: z.string().min(1) }).optional(),
+    /** A member of the embedded control plane's leader-elected component reports itself leader (its metrics). */
+    leaderElected: z.strictObject({ role: z.enum(['kube-controller-manager', 'kube-scheduler']) }).optional(),
     /** Names the moment the condition held, for a later `since`. */
     as: name.optional(),
     /** The moment {ms} and notBefore count from: an earlier condition's or injection's `as` (default: the wait's start). */

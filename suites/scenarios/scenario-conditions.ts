@@ -1,5 +1,6 @@
 import { CoordinationV1Api, type V1Lease, type V1Node, type V1Pod } from '@kubernetes/client-node';
 import { apiReady } from '../../clusters/local/api-readiness.ts';
+import { findLeader } from '../../clusters/local/leader.ts';
 import { ClusterAssertionError, ConfigError } from '../../src/errors.ts';
 import type { Kube } from '../../src/kube/client.ts';
 import { nodeReadyCondition, zoneLabel } from '../../src/kube/describe.ts';
@@ -37,6 +38,8 @@ export interface Baseline {
 
 /** How often `unchanged` reads the workload again: its objects may be of any kind, so there is no one watch path. */
 const unchangedPollMs = 1000;
+/** How often leaderElected asks the members again. */
+const leaderPollMs = 500;
 
 /**
  * What a condition saw when it held: a detail for the mark ("{detail}"), and when the event it waited for
@@ -273,6 +276,25 @@ export async function waitForCondition(
     const { component, message } = c.logged;
     const at = await untilComponentLogs(dir, component, message, env.firstInjectAt ?? 0, bounded);
     return { detail: `${component} logged "${message}" at ${new Date(at).toISOString()}`, at };
+  }
+  if (c.leaderElected) {
+    const spec = env.cluster.local;
+    const { role } = c.leaderElected;
+    if (!spec) throw new ConfigError('leaderElected: only the embedded cluster tells its members apart');
+    const started = Date.now();
+    for (;;) {
+      const leader = await findLeader(spec, role).catch((error: Error) => error);
+      if (typeof leader === 'string') return leader;
+      if (Date.now() - started >= bounded)
+        throw new ClusterAssertionError({
+          object: role,
+          expected: 'a member that leads',
+          seen: leader.message,
+          waitedMs: Date.now() - started,
+        });
+      // Leadership shows only in each member's metrics: nothing to watch.
+      await new Promise((r) => setTimeout(r, leaderPollMs));
+    }
   }
   if (c.unchanged) {
     const { workload } = c.unchanged;
