@@ -81,9 +81,9 @@ const figureRules: { scenario: RegExp; mark: RegExp; what: string; floorMs?: num
     floor: 'lease duration minus one jittered retry period; bound: lease + two retry periods',
   },
   { scenario: /^apiserver-kill-single$/, mark: /^downtime (\d+) ms/, what: 'single apiserver: downtime' },
-  { scenario: /^etcd-pressure$/, mark: /filled to NOSPACE in (\d+) ms/, what: 'etcd: filled to NOSPACE' },
+  { scenario: /^etcd-out-of-space$/, mark: /filled to NOSPACE in (\d+) ms/, what: 'etcd: filled to NOSPACE' },
   {
-    scenario: /^etcd-pressure$/,
+    scenario: /^etcd-out-of-space$/,
     mark: /reverted .* in (\d+) ms/,
     what: 'etcd: revert (delete, compact, defrag, disarm)',
   },

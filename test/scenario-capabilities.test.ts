@@ -41,6 +41,21 @@ describe('capabilities resolved per cluster', () => {
   it('etcd pressure only where the harness reaches etcd; ha and real nodes from the embedded config', () => {
     expect(resolveCapability('etcd-pressure', embedded).ok).to.equal(true);
     expect(resolveCapability('etcd-pressure', kops).ok).to.equal(false);
+    // A quota the fill cannot reach within a scenario: skipped, saying which setting to lower.
+    const big = resolveCapability('etcd-pressure', {
+      embedded: { ha: false, realNodes: 0, etcdQuotaBackendBytes: 1024 * 1024 * 1024 },
+    });
+    expect(big).to.deep.equal({
+      capability: 'etcd-pressure',
+      ok: false,
+      reason:
+        "etcd-pressure: the embedded etcd's quota is 1024 MiB, too large to fill within a scenario; set cluster.local.etcdQuotaBackendBytes <= 512 MiB",
+    });
+    expect(
+      resolveCapability('etcd-pressure', {
+        embedded: { ha: false, realNodes: 0, etcdQuotaBackendBytes: 512 * 1024 * 1024 },
+      }).ok,
+    ).to.equal(true);
     expect(
       unmetRequirements({ requires: ['ha-control-plane', 'real-nodes'], excludes: [] }, embedded),
     ).to.deep.equal([
@@ -53,6 +68,17 @@ describe('capabilities resolved per cluster', () => {
         ha,
       ),
     ).to.deep.equal([]);
+  });
+
+  it('component logs only on the embedded cluster, else the reason', () => {
+    expect(resolveCapability('component-logs', embedded).ok).to.equal(true);
+    for (const facts of [kops, peer])
+      expect(resolveCapability('component-logs', facts)).to.deep.equal({
+        capability: 'component-logs',
+        ok: false,
+        reason:
+          "component-logs: the harness reads the control plane's logs on the embedded cluster only; use the embedded cluster",
+      });
   });
 
   it('excludes: a single-apiserver scenario is skipped on --ha, saying why', () => {

@@ -78,6 +78,43 @@ describe('scenario files: refused before anything is created', () => {
       (d) => (d.requires = ['real-nodes']),
       /steps\[4\]\.inject\.capability: "zone-loss" is not listed in requires/,
     ],
+    [
+      'a refused apply whose pattern is no regular expression',
+      (d) => (d.steps.at(-2).apply.refused = 'already (exists'),
+      /steps\[8\]\.apply\.refused: not a regular expression/,
+    ],
+    [
+      'an unchanged condition naming a missing workload',
+      (d) => (d.steps.at(-1).wait.unchanged.workload = 'gone'),
+      /steps\[9\]\.wait\.unchanged\.workload: no workload named "gone"/,
+    ],
+    [
+      'a node selection naming an injection that does not exist',
+      (d) => (d.steps[6].cordon.targetOf = 'zone'),
+      /steps\[6\]\.cordon\.targetOf: no earlier injection named "zone"/,
+    ],
+    [
+      'a since naming no earlier moment',
+      (d) => (d.steps[1].wait.since = 'later'),
+      /steps\[1\]\.wait\.since: no earlier condition or injection named "later"/,
+    ],
+    [
+      'a watched Service no workload brings',
+      (d) => (d.monitors.services = ['api']),
+      /monitors\.services\[0\]: no workload brings a Service named "api"/,
+    ],
+    [
+      'a log line read without requiring component-logs',
+      (d) =>
+        (d.steps[5].wait = { logged: { component: 'kube-controller-manager', message: 'x' }, within: '5s' }),
+      /steps\[5\]\.wait\.logged: reading component logs needs requires: \[component-logs\]/,
+    ],
+    [
+      'a registered assertion naming a moment the file never names',
+      (d) =>
+        d.steps.push({ assert: { name: 'no-eviction-in-disruption-mode', with: { entered: 'entered' } } }),
+      /steps\[10\]\.assert\.with: no earlier condition or injection named "entered"/,
+    ],
   ];
   for (const [what, change, message] of cases) {
     it(`${what}: exit 2 naming the field, no run directory, no cluster`, async () => {
@@ -210,6 +247,7 @@ describe('scenario files on the embedded cluster', function () {
     expect(summary.tests.map((t) => [t.title, t.state])).to.deep.equal([
       ['deleted pods are replaced and the workload scales', 'passed'],
       ['a zone frozen for less than the grace period leaves every node Ready', 'passed'],
+      ['a second object of the same name is refused, and the workload is left the very same', 'passed'],
     ]);
     const timeline = JSON.parse(await readFile(join(runDir, 'timelines', 'user-self-healing.json'), 'utf8'));
     expect(timeline.faults).to.have.length(1);
@@ -294,6 +332,7 @@ describe('scenario files on the embedded cluster', function () {
     expect(of("[Scenario] a user's self-healing scenario").map((t) => t.state)).to.deep.equal([
       'skipped',
       'skipped',
+      'skipped',
     ]);
     expect(summary.tests.filter((t) => t.state !== 'skipped').map((t) => t.title)).to.deep.equal([]);
   });
@@ -304,6 +343,10 @@ describe('scenario files on the embedded cluster', function () {
     expect(summary.tests).to.have.length(1);
     expect(summary.tests[0]!.state).to.equal('failed');
     expect(summary.tests[0]!.error).to.match(/expectations\[0\]: [\s\S]*Ready=Unknown/);
+    // The pods off the frozen zone were scaled away: the Service had none of the 2 it had to keep, for seconds.
+    expect(summary.tests[0]!.error).to.match(
+      /expectations\[1\]: Service web: expected never fewer ready endpoints than it had off the nodes under a fault, saw 0 ready endpoints \(at least 2\) for \d+ ms/,
+    );
     expect(junit).to.match(/<failure[^>]*>/);
     const timeline = JSON.parse(await readFile(join(runDir, 'timelines', 'user-impossible.json'), 'utf8'));
     expect(timeline.faults[0].revertedAt, 'reverted').to.be.a('number');

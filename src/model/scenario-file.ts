@@ -18,6 +18,7 @@ export const capabilityNames = [
   'ha-control-plane',
   'real-nodes',
   'service-traffic',
+  'component-logs',
 ] as const;
 export type Capability = (typeof capabilityNames)[number];
 
@@ -76,6 +77,8 @@ const targetSelection = z.strictObject({
   leader: z.boolean().optional(),
   count: z.number().int().min(1).optional(),
   percent: z.number().int().min(1).max(100).optional(),
+  /** Node faults: the node running the fewest ready pods of this workload (at least one; by name on a tie). */
+  hosting: name.optional(),
 });
 
 const nodeSelection = z.strictObject({
@@ -84,6 +87,8 @@ const nodeSelection = z.strictObject({
   outsideZone: zoneRef.optional(),
   labels: z.string().min(1).optional(),
   count: z.number().int().min(1).optional(),
+  /** The nodes an earlier injection (by its `as`) acts on: its node, or the nodes of its zone. */
+  targetOf: name.optional(),
 });
 
 const inject = z
@@ -112,12 +117,23 @@ const conditionKinds = [
   'noTerminatingPods',
   'apiReady',
   'leaseMoved',
+  'unchanged',
+  'leaseRenewed',
+  'logged',
+  'leaderElected',
 ] as const;
 const condition = z
   .strictObject({
     within: bound,
-    /** Every selected node's Ready condition has this status. */
-    nodes: z.strictObject({ ...nodeSelection.shape, ready: z.enum(['True', 'False', 'Unknown']) }).optional(),
+    /** Every selected node's Ready condition has this status (and reason, and a message matching the pattern). */
+    nodes: z
+      .strictObject({
+        ...nodeSelection.shape,
+        ready: z.enum(['True', 'False', 'Unknown']),
+        reason: z.string().min(1).optional(),
+        message: z.string().min(1).optional(),
+      })
+      .optional(),
     /** At least atLeast nodes carry the taint, and (with onlyInZone) none outside that zone. */
     taint: z
       .strictObject({
@@ -127,9 +143,18 @@ const condition = z
         onlyInZone: zoneRef.optional(),
       })
       .optional(),
-    /** At least `ready` pods of the workload are Ready (outside a zone, if given) and not terminating. */
+    /**
+     * At least `ready` pods of the workload are Ready and not terminating (outside a zone, off some nodes, if
+     * given); with exactly, the workload has no other pod (none Pending, none Terminating).
+     */
     pods: z
-      .strictObject({ workload: name, ready: z.number().int().min(0), outsideZone: zoneRef.optional() })
+      .strictObject({
+        workload: name,
+        ready: z.number().int().min(0),
+        outsideZone: zoneRef.optional(),
+        notOn: nodeSelection.optional(),
+        exactly: z.literal(true).optional(),
+      })
       .optional(),
     /** A pod of the workload is Pending, unschedulable with a message matching this pattern: an expected outcome. */
     unschedulable: z
@@ -143,6 +168,26 @@ const condition = z
     leaseMoved: z
       .strictObject({ name: z.string().min(1), namespace: z.string().min(1).default('kube-system') })
       .optional(),
+    /**
+     * The workload's objects are the very ones the scenario started with: as many, each with its uid and content
+     * (data, or spec), read through the API (so it also says reads work).
+     */
+    unchanged: z.strictObject({ workload: name }).optional(),
+    /** Every selected node's Lease (kube-node-lease) is renewed after the last injection: its kubelet is alive. */
+    leaseRenewed: nodeSelection.optional(),
+    /**
+     * A control-plane component logged a line containing the message since the first injection (requires
+     * component-logs); the moment (`as`) is the line's own time.
+     */
+    logged: z.strictObject({ component: z.string().min(1), message: z.string().min(1) }).optional(),
+    /** A member of the embedded control plane's leader-elected component reports itself leader (its metrics). */
+    leaderElected: z.strictObject({ role: z.enum(['kube-controller-manager', 'kube-scheduler']) }).optional(),
+    /** Names the moment the condition held, for a later `since`. */
+    as: name.optional(),
+    /** The moment {ms} and notBefore count from: an earlier condition's or injection's `as` (default: the wait's start). */
+    since: name.optional(),
+    /** The condition must not hold sooner than this after `since`: a lower bound (a toleration respected). */
+    notBefore: bound.optional(),
     /** Put on the timeline when the condition holds; "{ms}" is how long it took. */
     mark: z.string().min(1).optional(),
   })
@@ -191,6 +236,8 @@ const step = z
       .strictObject({
         manifest: z.union([manifest, z.array(manifest).min(1)]).optional(),
         file: z.string().min(1).optional(),
+        /** The API must refuse the creation with a message matching this pattern (nothing is created). */
+        refused: z.string().min(1).optional(),
       })
       .superRefine(exactlyOne(['manifest', 'file'], 'source'))
       .optional(),
@@ -201,7 +248,7 @@ const step = z
   })
   .superRefine(exactlyOne(stepKeys, 'action'));
 
-const expectationKeys = ['monitor', 'prober', 'load', 'nothingLost', 'holds', 'assert'] as const;
+const expectationKeys = ['monitor', 'prober', 'load', 'nothingLost', 'holds', 'assert', 'endpoints'] as const;
 const expectation = z
   .strictObject({
     /** One monitor by check name, or "all" of the declared ones. */
@@ -238,6 +285,14 @@ const expectation = z
     /** A condition that must hold (within its bound) after the last step. */
     holds: condition.optional(),
     assert: assertion.optional(),
+    /**
+     * A watched Service (monitors.services) never had fewer ready endpoints than it had off the nodes under a fault
+     * (counted when each fault began; before the first, all it had). Counts shorter-lived than `settle` are the
+     * EndpointSlice controller mid-update (one slice rewritten), not an outage.
+     */
+    endpoints: z
+      .strictObject({ service: name, neverBelowUnaffected: z.literal(true), settle: bound.default('500ms') })
+      .optional(),
   })
   .superRefine(exactlyOne(expectationKeys, 'expectation'));
 
@@ -251,6 +306,8 @@ export const scenarioFileSchema = z.strictObject({
     title: z.string().min(1).optional(),
     description: z.string().min(1).optional(),
     tags: z.array(z.string().min(1)).default([]),
+    /** The library runs it after the others: it leaves the cluster in a state that would skew a scenario after it. */
+    runsLast: z.boolean().default(false),
     /** Where the failure it reproduces was told. */
     sources: z.array(z.strictObject({ url: z.url(), title: z.string().min(1).optional() })).default([]),
   }),
@@ -266,6 +323,8 @@ export const scenarioFileSchema = z.strictObject({
       apiProber: z.boolean().default(false),
       /** An open-model API load with SLO bounds (a load definition; {} takes every default). */
       load: z.record(z.string(), z.unknown()).optional(),
+      /** Services of the workloads whose ready endpoints are watched: each change a transition "<name>-endpoints". */
+      services: z.array(name).default([]),
     })
     .prefault({}),
   steps: z.array(step).min(1),

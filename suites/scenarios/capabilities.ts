@@ -4,7 +4,8 @@ import type { Capability } from '../../src/model/scenario-file.ts';
 /** What decides which mechanisms a cluster offers: whether the harness made it, and its aws section. */
 export interface ClusterFacts {
   /** The embedded cluster's configuration (absent for a cluster reached through --kubeconfig). */
-  embedded?: Pick<LocalClusterConfig, 'ha' | 'realNodes'>;
+  embedded?: Pick<LocalClusterConfig, 'ha' | 'realNodes'> &
+    Partial<Pick<LocalClusterConfig, 'etcdQuotaBackendBytes'>>;
   aws?: Pick<AwsConfig, 'provisioner'>;
 }
 
@@ -24,6 +25,8 @@ const refused = (capability: Capability, why: string): Resolution => ({
   ok: false,
   reason: `${capability}: ${why}`,
 });
+/** The largest etcd quota a scenario fills: beyond it the fill alone outlasts a scenario's budget (90 s). */
+const maxFilledQuotaBytes = 512 * 1024 * 1024;
 const notEmbeddedNoAws = 'this cluster has no aws section and is not embedded';
 
 /** Each capability mapped to this cluster's mechanism, or to a one-line reason naming what would provide it. */
@@ -71,12 +74,19 @@ export function resolveCapability(c: Capability, facts: ClusterFacts): Resolutio
         c,
         `${notEmbeddedNoAws}; add \`aws:\` to the config (kops, kubeadm, Cluster API) or use the embedded cluster`,
       );
-    case 'etcd-pressure':
+    case 'etcd-pressure': {
+      const quota = embedded?.etcdQuotaBackendBytes ?? 0;
+      if (embedded && quota > maxFilledQuotaBytes)
+        return refused(
+          c,
+          `the embedded etcd's quota is ${quota >> 20} MiB, too large to fill within a scenario; set cluster.local.etcdQuotaBackendBytes <= ${maxFilledQuotaBytes >> 20} MiB`,
+        );
       if (embedded) return offered(c, 'the embedded etcd filled toward its quota', 'etcd-pressure');
       return refused(
         c,
         "the harness cannot reach this cluster's etcd (it did not make the cluster); use the embedded cluster",
       );
+    }
     case 'ha-control-plane':
       if (embedded?.ha) return offered(c, '3 etcd, 3 apiservers, 2 controller managers, 2 schedulers');
       if (embedded) return refused(c, 'the embedded cluster has one apiserver; run with --ha');
@@ -92,6 +102,12 @@ export function resolveCapability(c: Capability, facts: ClusterFacts): Resolutio
       return refused(
         c,
         `${notEmbeddedNoAws}: the harness cannot tell whether its nodes are real; add \`aws:\` to the config`,
+      );
+    case 'component-logs':
+      if (embedded) return offered(c, "the control plane's logs in the cluster's directory");
+      return refused(
+        c,
+        "the harness reads the control plane's logs on the embedded cluster only; use the embedded cluster",
       );
     case 'service-traffic':
       if (embedded && embedded.realNodes > 0) return offered(c, 'pods on the real nodes serve');

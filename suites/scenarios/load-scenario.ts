@@ -67,6 +67,7 @@ export async function loadScenario(file: string): Promise<LoadedScenario> {
     const got = await manifestsOf(s.apply, base, ['steps', i, 'apply'], problems);
     if (got) applies.set(i, got);
   }
+  servicesDeclared(spec, manifests, problems);
   if (problems.length > 0)
     throw refused(
       file,
@@ -103,6 +104,14 @@ function crossCheck(spec: ScenarioFile, problems: Problem[]): void {
     if (w.fixture === undefined && (w.replicas !== undefined || w.evictAfterSeconds !== undefined))
       add(['workloads', i], 'replicas and evictAfterSeconds are parameters of a fixture');
   }
+  const pattern = (value: string | undefined, path: PropertyKey[]) => {
+    if (value === undefined) return;
+    try {
+      new RegExp(value);
+    } catch (error) {
+      add(path, `not a regular expression: ${(error as Error).message}`);
+    }
+  };
   const workload = (name: string, path: PropertyKey[]) => {
     if (!workloads.has(name))
       add(path, `no workload named "${name}" (declared: ${[...workloads].join(', ') || 'none'})`);
@@ -119,18 +128,43 @@ function crossCheck(spec: ScenarioFile, problems: Problem[]): void {
       for (const issue of load.error.issues)
         for (const line of issueLines(issue, 'monitors.load')) problems.push({ path: [], message: line });
   }
+  // Injections and conditions named by `as`, in file order: what a later targetOf or since may name.
+  const injected = new Set<string>();
+  const moments = new Set<string>();
+  const nodeSelection = (sel: { targetOf?: string } | undefined, path: PropertyKey[]) => {
+    if (sel?.targetOf !== undefined && !injected.has(sel.targetOf))
+      add(
+        [...path, 'targetOf'],
+        `no earlier injection named "${sel.targetOf}" (inject ... as: ${sel.targetOf})`,
+      );
+  };
   const condition = (c: ScenarioFile['steps'][number]['wait'], path: PropertyKey[]) => {
     if (!c) return;
     bound(c.within, [...path, 'within']);
+    bound(c.notBefore, [...path, 'notBefore']);
+    if (c.since !== undefined && !moments.has(c.since))
+      add(
+        [...path, 'since'],
+        `no earlier condition or injection named "${c.since}" (as: ${c.since}; known: ${[...moments].join(', ') || 'none'})`,
+      );
+    if (c.as !== undefined) {
+      if (moments.has(c.as)) add([...path, 'as'], `"${c.as}" names an earlier moment already`);
+      moments.add(c.as);
+    }
+    if (c.nodes) {
+      nodeSelection(c.nodes, [...path, 'nodes']);
+      pattern(c.nodes.message, [...path, 'nodes', 'message']);
+    }
+    nodeSelection(c.leaseRenewed, [...path, 'leaseRenewed']);
+    if (c.logged && !spec.requires.includes('component-logs'))
+      add([...path, 'logged'], 'reading component logs needs requires: [component-logs]');
+    nodeSelection(c.pods?.notOn, [...path, 'pods', 'notOn']);
     if (c.pods) workload(c.pods.workload, [...path, 'pods', 'workload']);
     if (c.unschedulable) {
       workload(c.unschedulable.workload, [...path, 'unschedulable', 'workload']);
-      try {
-        new RegExp(c.unschedulable.message);
-      } catch (error) {
-        add([...path, 'unschedulable', 'message'], `not a regular expression: ${(error as Error).message}`);
-      }
+      pattern(c.unschedulable.message, [...path, 'unschedulable', 'message']);
     }
+    if (c.unchanged) workload(c.unchanged.workload, [...path, 'unchanged', 'workload']);
   };
   const assertion = (
     a: { name: string; with?: Record<string, unknown> } | undefined,
@@ -150,8 +184,11 @@ function crossCheck(spec: ScenarioFile, problems: Problem[]): void {
       for (const issue of params.error.issues)
         for (const line of issueLines(issue, fieldPath([...path, 'with'])))
           problems.push({ path: [], message: line });
+    else
+      for (const m of registered.moments?.(params.data) ?? [])
+        if (!moments.has(m))
+          add([...path, 'with'], `no earlier condition or injection named "${m}" (as: ${m})`);
   };
-  const injected = new Set<string>();
   for (const [i, s] of spec.steps.entries()) {
     const at = ['steps', i];
     if (s.inject) {
@@ -175,9 +212,12 @@ function crossCheck(spec: ScenarioFile, problems: Problem[]): void {
         add([...at, 'inject', 'capability'], `"${j.capability}" is not listed in requires`);
       bound(j.for, [...at, 'inject', 'for']);
       bound(j.maxDuration, [...at, 'inject', 'maxDuration']);
+      if (j.target.hosting !== undefined) workload(j.target.hosting, [...at, 'inject', 'target', 'hosting']);
       if (j.as !== undefined) {
-        if (injected.has(j.as)) add([...at, 'inject', 'as'], `"${j.as}" names an earlier injection already`);
+        if (injected.has(j.as) || moments.has(j.as))
+          add([...at, 'inject', 'as'], `"${j.as}" names an earlier injection already`);
         injected.add(j.as);
+        moments.add(j.as);
       }
     }
     if (s.revert !== undefined && s.revert !== 'all' && !injected.has(s.revert))
@@ -193,7 +233,11 @@ function crossCheck(spec: ScenarioFile, problems: Problem[]): void {
       bound(s.rollout.within, [...at, 'rollout', 'within']);
     }
     if (s.drain) bound(s.drain.within, [...at, 'drain', 'within']);
+    nodeSelection(s.cordon, [...at, 'cordon']);
+    nodeSelection(s.uncordon, [...at, 'uncordon']);
+    nodeSelection(s.drain?.nodes, [...at, 'drain', 'nodes']);
     if (s.deletePods) workload(s.deletePods.workload, [...at, 'deletePods', 'workload']);
+    pattern(s.apply?.refused, [...at, 'apply', 'refused']);
     condition(s.wait, [...at, 'wait']);
     assertion(s.assert, [...at, 'assert']);
   }
@@ -223,7 +267,32 @@ function crossCheck(spec: ScenarioFile, problems: Problem[]): void {
     if (e.load && !spec.monitors.load) add([...at, 'load'], 'no API load runs (monitors.load)');
     condition(e.holds, [...at, 'holds']);
     assertion(e.assert, [...at, 'assert']);
+    if (e.endpoints) {
+      if (!spec.monitors.services.includes(e.endpoints.service))
+        add(
+          [...at, 'endpoints', 'service'],
+          `"${e.endpoints.service}" is not watched (monitors.services: ${spec.monitors.services.join(', ') || 'none'})`,
+        );
+      bound(e.endpoints.settle, [...at, 'endpoints', 'settle']);
+    }
   }
+}
+
+/** Each watched Service must be one the workloads bring: a Service manifest, or a zone-spread fixture's. */
+function servicesDeclared(spec: ScenarioFile, manifests: Map<string, Manifest[]>, problems: Problem[]): void {
+  const services = new Set([
+    ...spec.workloads.filter((w) => w.fixture === 'zone-spread').map((w) => w.name),
+    ...[...manifests.values()]
+      .flat()
+      .filter((m) => m.kind === 'Service')
+      .map((m) => m.metadata.name),
+  ]);
+  for (const [i, name] of spec.monitors.services.entries())
+    if (!services.has(name))
+      problems.push({
+        path: ['monitors', 'services', i],
+        message: `no workload brings a Service named "${name}" (Services: ${[...services].join(', ') || 'none'})`,
+      });
 }
 
 /** The manifests of a workload or apply step: inline, or read from a file relative to the scenario. */

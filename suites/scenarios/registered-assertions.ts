@@ -3,6 +3,8 @@ import { ClusterAssertionError } from '../../src/errors.ts';
 import { longestOutageMs, type ProbeSample, type Timeline } from '../../src/model/timeline.ts';
 import type { ApiLoadResult } from '../../src/observe/load/api-load.ts';
 import { formatSloTable } from '../../src/observe/load/slo-table.ts';
+import type { NodeTaintHistory } from './node-taint-history.ts';
+import type { PodDeletionHistory } from './pod-deletion-history.ts';
 
 /** What a registered assertion may look at: the scenario's observations so far. */
 export interface AssertionContext {
@@ -11,12 +13,22 @@ export interface AssertionContext {
   apiSamples: ProbeSample[];
   /** The API load's SLO table, awaited (undefined without monitors.load). */
   load: () => Promise<ApiLoadResult | undefined>;
+  /** Moments the file named with `as` (injections in place, conditions held), epoch ms. */
+  moments: ReadonlyMap<string, number>;
+  /** Eviction taints seen since the scenario opened (when the assertion observes node-taints). */
+  taints?: NodeTaintHistory;
+  /** The scenario namespace's pods at the open and deleted since (when it observes pod-deletions). */
+  pods?: PodDeletionHistory;
 }
 
 /** An assertion a scenario file names when data cannot say it: a parameter schema and the judgement. */
 interface RegisteredAssertion<P> {
   summary: string;
   params: z.ZodType<P>;
+  /** What the runner must watch from the scenario's open on, before any fault, for this judgement. */
+  observes?: readonly ('node-taints' | 'pod-deletions')[];
+  /** The moments (`as` names) the parameters refer to: the file must name them before the assertion. */
+  moments?(params: P): string[];
   judge(ctx: AssertionContext, params: P): Promise<void>;
 }
 
@@ -66,7 +78,70 @@ const apiOutageInSlo: RegisteredAssertion<{ holdSeconds: number }> = {
   },
 };
 
+/**
+ * Full disruption (every node unreachable): once the node lifecycle controller has entered master disruption
+ * mode it must stop evicting. No node gets an eviction taint after the pass that entered the mode (`entered`, the
+ * controller's own log time, plus passSlackSeconds: it logs first, then removes the taints node by node while
+ * its tainting worker, every 100 ms, may still take a node of a zone whose rate was normal; timeAdded is also
+ * truncated to the second), and no pod is deleted from a node that never had such a taint. A zone whose nodes
+ * all went Unknown first is evicted from at the normal rate before the mode: upstream's promise starts with the
+ * mode, so what those taints did is a finding on the timeline, not a failure.
+ */
+const noEvictionInDisruptionMode: RegisteredAssertion<{ entered: string; passSlackSeconds: number }> = {
+  summary:
+    'no eviction taint after the controller entered full-disruption mode, no pod deleted from a node never tainted',
+  params: z.strictObject({ entered: z.string().min(1), passSlackSeconds: z.number().min(0).default(3) }),
+  observes: ['node-taints', 'pod-deletions'],
+  moments: (p) => [p.entered],
+  async judge(ctx, { entered, passSlackSeconds }) {
+    const passEndedAt = ctx.moments.get(entered)! + passSlackSeconds * 1000;
+    const taints = ctx.taints!;
+    const deleted = ctx.pods!.deleted;
+    const taintedBefore = taints.before(passEndedAt);
+    if (taintedBefore.length > 0)
+      ctx.timeline.mark(
+        `finding: ${taintedBefore.join(', ')} got an eviction taint before or in the pass that entered ` +
+          `full-disruption mode; pods deleted from them: ${deleted.map((p) => p.name).join(', ') || 'none'}`,
+      );
+    const failures: string[] = [];
+    const later = taints.after(passEndedAt);
+    if (later.length > 0)
+      failures.push(`nodes tainted after the controller entered full-disruption mode: ${later.join(', ')}`);
+    const unexcused = deleted
+      .filter((p) => !taintedBefore.includes(p.node))
+      .map((p) => `${p.name} on ${p.node}`);
+    if (unexcused.length > 0)
+      failures.push(`pods deleted from nodes that never had an eviction taint: ${unexcused.join(', ')}`);
+    if (failures.length > 0)
+      throw fail('the node lifecycle controller in full-disruption mode', 'no eviction', failures.join('; '));
+  },
+};
+
+/**
+ * After full disruption: every pod of the scenario's namespace that was there at its open is still there, the
+ * very same pod (uid), unless it was evicted from a node tainted before or in the pass that entered the mode
+ * (as no-eviction-in-disruption-mode judges it), whenever that happened.
+ */
+const podsKeptThroughDisruption: RegisteredAssertion<{ entered: string; passSlackSeconds: number }> = {
+  summary:
+    'every pod that was not evicted from a node tainted before full-disruption mode is the very same pod',
+  params: noEvictionInDisruptionMode.params,
+  observes: ['node-taints', 'pod-deletions'],
+  moments: (p) => [p.entered],
+  async judge(ctx, { entered, passSlackSeconds }) {
+    const pods = ctx.pods!;
+    const taintedBefore = ctx.taints!.before(ctx.moments.get(entered)! + passSlackSeconds * 1000);
+    const evicted = new Set(pods.deleted.filter((p) => taintedBefore.includes(p.node)).map((p) => p.uid));
+    const now = pods.current();
+    const missing = [...pods.initial].filter((uid) => !evicted.has(uid) && !now.has(uid));
+    if (missing.length > 0)
+      throw fail('pods that were not evicted, by uid', 'all still there', `missing: ${missing.join(', ')}`);
+  },
+};
+
 // biome-ignore lint/suspicious/noExplicitAny: the registry holds assertions of every parameter type
 export const registeredAssertions: Record<string, RegisteredAssertion<any>> = {
   'api-outage-in-slo': apiOutageInSlo,
+  'no-eviction-in-disruption-mode': noEvictionInDisruptionMode,
+  'pods-kept-through-disruption': podsKeptThroughDisruption,
 };

@@ -41,10 +41,15 @@ import type { ApiLoad } from '../../src/observe/load/scenario-load.ts';
 import { Scenario } from '../chaos/scenario.ts';
 import { formatOutcome } from '../chaos/scenario-monitors.ts';
 import { resolveCapability } from './capabilities.ts';
+import { recordMeasurements, revertMark } from './fault-timeline.ts';
 import type { LoadedScenario, Manifest } from './load-scenario.ts';
 import { monitorsNamed } from './monitor-checks.ts';
+import { NodeTaintHistory } from './node-taint-history.ts';
+import { PodDeletionHistory } from './pod-deletion-history.ts';
 import { registeredAssertions } from './registered-assertions.ts';
-import { type ConditionEnv, selectsNode, waitForCondition } from './scenario-conditions.ts';
+import { type Baseline, type ConditionEnv, selectsNode, waitForCondition } from './scenario-conditions.ts';
+import { ServiceEndpointsWatch } from './service-endpoints-watch.ts';
+import { type WorkloadKinds, workloadDigest } from './workload-digest.ts';
 import { desiredPods, fixtureManifests, labelled, workloadLabel } from './workload-fixtures.ts';
 
 /** Timings of a cluster the harness did not make: the Kubernetes defaults (kube-controller-manager, kubelet). */
@@ -78,6 +83,7 @@ export function boundValuesOf(run: Pick<RunContext, 'cluster'>, zones: number): 
 
 interface Held {
   injection: Injection;
+  target: FaultTarget;
   as?: string;
   reverted: boolean;
 }
@@ -97,7 +103,16 @@ export class ScenarioRun {
   private finished?: Promise<string>;
   private readonly holdersBefore = new Map<string, string | undefined>();
   private firstInjectAt?: number;
+  /** When the last injection step's faults were all in place. */
+  private lastInjectedAt?: number;
   private lastRevertAt?: number;
+  /** Moments named by `as` (injections in place, conditions held), epoch ms. */
+  private readonly moments = new Map<string, number>();
+  private readonly endpointWatches: ServiceEndpointsWatch[] = [];
+  private lastStepTargets: FaultTarget[] = [];
+  /** Observations a registered assertion of the file asks for, from the open on (before any fault). */
+  private taints?: NodeTaintHistory;
+  private pods?: PodDeletionHistory;
   private before?: Record<string, string>;
   private readonly clusterScoped: Manifest[] = [];
 
@@ -107,6 +122,7 @@ export class ScenarioRun {
     private readonly ctx: CheckContext,
     private readonly zones: string[],
     readonly scenario: Scenario,
+    private readonly baselines: Map<string, Baseline>,
   ) {
     this.apiSamples = scenario.timeline.probeSeries('api');
   }
@@ -118,7 +134,9 @@ export class ScenarioRun {
     const values = boundValuesOf(run, zones.length);
     const ctx = await openCheckContext(run, `scn-${spec.metadata.name}`);
     const created: Manifest[] = [];
+    const kinds = new Map<string, WorkloadKinds>();
     let scenario: Scenario | undefined;
+    let self: ScenarioRun | undefined;
     try {
       const zone = (ref: ZoneRef) => zoneOf(ref, zones);
       for (const w of spec.workloads) {
@@ -130,7 +148,14 @@ export class ScenarioRun {
               ...(w.zone !== undefined ? { zone: zone(w.zone) } : {}),
             })
           : (loaded.manifests.get(w.name) ?? []).map((m) => labelled(m, w.name, ctx.labels));
-        created.push(...(await createAll(run, ctx.namespace, objects)));
+        const mine = await createAll(run, ctx.namespace, objects);
+        created.push(...mine);
+        const namespaced = mine.filter((m) => m.metadata.namespace);
+        kinds.set(w.name, [
+          ...new Map(
+            namespaced.map((m) => [`${m.apiVersion} ${m.kind}`, { apiVersion: m.apiVersion, kind: m.kind }]),
+          ).values(),
+        ]);
       }
       for (const w of spec.workloads) {
         const objects = w.fixture
@@ -138,7 +163,7 @@ export class ScenarioRun {
           : (loaded.manifests.get(w.name) ?? []);
         const want = desiredPods(objects);
         if (want === 0) continue;
-        const env = conditionEnv(run, ctx, zones, new Map());
+        const env = conditionEnv(run, ctx, zones, new Map(), new Map());
         const withinMs = bound(w.readyWithin ?? 60, values, `workloads.${w.name}.readyWithin`) * 1000;
         await waitForCondition(
           { within: 0, pods: { workload: w.name, ready: want } } as ScenarioCondition,
@@ -148,9 +173,15 @@ export class ScenarioRun {
         // Its Service lists every ready pod before anything is counted or hashed (nothingLost compares against it).
         if (w.fixture === 'zone-spread') await serviceListsPods(run, ctx.namespace, w.name, want, withinMs);
       }
+      // What `unchanged` compares against: the workloads as they are before anything happens to them.
+      const baselines = new Map<string, Baseline>();
+      for (const name of unchangedWorkloads(spec)) {
+        const k = kinds.get(name) ?? [];
+        baselines.set(name, { kinds: k, ...(await workloadDigest(run.kube, ctx.namespace, name, k)) });
+      }
       const checks = monitorsNamed(spec.monitors.checks);
       scenario = await Scenario.open(spec.metadata.name, { monitors: checks });
-      const self = new ScenarioRun(loaded, run, ctx, zones, scenario);
+      self = new ScenarioRun(loaded, run, ctx, zones, scenario, baselines);
       self.clusterScoped.push(...created.filter((m) => !m.metadata.namespace));
       const inactive = scenario.inactiveMonitors;
       if (inactive.length > 0)
@@ -159,6 +190,43 @@ export class ScenarioRun {
           expected: 'every declared monitor active on this cluster',
           seen: `${inactive.join(', ')} never became active (nothing to watch here)`,
         });
+      for (const service of spec.monitors.services) {
+        // Whole before it is watched: every pod of its workload listed ready (the floor starts from it).
+        const owner = spec.workloads.find((w) =>
+          w.fixture === 'zone-spread'
+            ? w.name === service
+            : (loaded.manifests.get(w.name) ?? []).some(
+                (m) => m.kind === 'Service' && m.metadata.name === service,
+              ),
+        )!;
+        const want = desiredPods(
+          owner.fixture
+            ? fixtureManifests(owner, {
+                namespace: ctx.namespace,
+                labels: ctx.labels,
+                runId: run.runId,
+                zone: 'x',
+              })
+            : (loaded.manifests.get(owner.name) ?? []),
+        );
+        await serviceListsPods(run, ctx.namespace, service, want, 60_000);
+        const watch = new ServiceEndpointsWatch(run.kube, ctx.namespace, service, scenario.timeline);
+        self.endpointWatches.push(watch);
+        await watch.start();
+      }
+      const observes = new Set(
+        [...spec.steps.map((x) => x.assert), ...spec.expectations.map((e) => e.assert)].flatMap((a) =>
+          a ? (registeredAssertions[a.name]!.observes ?? []) : [],
+        ),
+      );
+      if (observes.has('node-taints')) {
+        self.taints = new NodeTaintHistory(run.kube);
+        await self.taints.start();
+      }
+      if (observes.has('pod-deletions')) {
+        self.pods = new PodDeletionHistory(run.kube, ctx.namespace);
+        await self.pods.start();
+      }
       if (spec.monitors.apiProber) self.prober = await startApiProber(run.kube, self.apiSamples);
       if (spec.monitors.load) {
         self.load = scenario.load(spec.monitors.load);
@@ -167,6 +235,7 @@ export class ScenarioRun {
       if (spec.expectations.some((e) => e.nothingLost)) self.before = await self.snapshot();
       return self;
     } catch (error) {
+      self?.stopObserving();
       await scenario?.finish().catch(() => undefined);
       await deleteAll(
         run,
@@ -186,7 +255,12 @@ export class ScenarioRun {
   }
 
   private get env(): ConditionEnv {
-    return conditionEnv(this.run, this.ctx, this.zones, this.holdersBefore);
+    return {
+      ...conditionEnv(this.run, this.ctx, this.zones, this.holdersBefore, this.baselines),
+      targetOf: (name) => this.targetOf(name),
+      ...(this.lastInjectedAt !== undefined ? { injectedAt: this.lastInjectedAt } : {}),
+      ...(this.firstInjectAt !== undefined ? { firstInjectAt: this.firstInjectAt } : {}),
+    };
   }
 
   /** Runs steps in order; each names its place in the file (steps[i]) when it fails. */
@@ -201,7 +275,7 @@ export class ScenarioRun {
       const kind = j.fault ?? this.capabilityFault(j.capability!);
       const fault = faultByKind(kind);
       if (this.firstInjectAt === undefined) await this.readLeaseHolders();
-      const targets = await this.targets(fault.targets, fault.backend, j.target);
+      const targets = await this.targets(fault.targets, fault.backend, j.target, `${at}.inject.target`);
       if (targets.length === 0) throw new ConfigError(`${at}.inject.target: selects nothing on this cluster`);
       const max = j.maxDuration === undefined ? 600_000 : this.ms(j.maxDuration, `${at}.inject.maxDuration`);
       const mine: Held[] = [];
@@ -209,9 +283,17 @@ export class ScenarioRun {
         // Counted from the moment the change starts, as a kill's "after N ms" is.
         this.firstInjectAt ??= Date.now();
         const injection = await this.scenario.inject(kind, target, j.spec ?? {}, max);
-        const h: Held = { injection, reverted: false, ...(j.as ? { as: j.as } : {}) };
+        recordMeasurements(injection, timeline);
+        const h: Held = { injection, target, reverted: false, ...(j.as ? { as: j.as } : {}) };
         this.held.push(h);
         mine.push(h);
+      }
+      this.lastInjectedAt = Date.now();
+      this.lastStepTargets = targets;
+      if (j.as) this.moments.set(j.as, this.lastInjectedAt);
+      if (this.endpointWatches.length > 0) {
+        const faulted = await this.nodesUnderFault();
+        for (const w of this.endpointWatches) w.setFloor(faulted);
       }
       if (j.for !== undefined) {
         await sleep(this.ms(j.for, `${at}.inject.for`));
@@ -279,6 +361,7 @@ export class ScenarioRun {
       const objects = (this.loaded.applies.get(index) ?? []).map((m) =>
         labelled(m, 'applied', this.ctx.labels),
       );
+      if (s.apply.refused !== undefined) return this.refusedApply(objects, s.apply.refused);
       const created = await createAll(this.run, this.ctx.namespace, objects);
       this.clusterScoped.push(...created.filter((m) => !m.metadata.namespace));
       return;
@@ -286,6 +369,38 @@ export class ScenarioRun {
     if (s.wait) return this.wait(s.wait, `${at}.wait`);
     if (s.mark !== undefined) return void timeline.mark(s.mark);
     if (s.assert) return this.assert(s.assert);
+  }
+
+  /** Each object's creation must be refused with a message matching the pattern; one that is created is a verdict. */
+  private async refusedApply(objects: Manifest[], refused: string): Promise<void> {
+    const pattern = new RegExp(refused);
+    for (const m of objects) {
+      const what = `create ${m.kind} ${this.ctx.namespace}/${m.metadata.name}`;
+      const error = await createAll(this.run, this.ctx.namespace, [m]).then(
+        (made) => {
+          this.clusterScoped.push(...made.filter((x) => !x.metadata.namespace));
+          return undefined;
+        },
+        // The readable message, and the body the server sent (a Status) in case the pattern is in there only.
+        (e: { message?: string; body?: unknown }) => ({
+          said: e.message ?? String(e),
+          all: `${e.message ?? ''} ${String(e.body ?? '')}`,
+        }),
+      );
+      if (error === undefined)
+        throw new ClusterAssertionError({
+          object: what,
+          expected: `refused (/${refused}/)`,
+          seen: 'created',
+        });
+      if (!pattern.test(error.all))
+        throw new ClusterAssertionError({
+          object: what,
+          expected: `refused with /${refused}/`,
+          seen: error.said,
+        });
+      this.scenario.timeline.mark(`${what} refused: ${error.said}`);
+    }
   }
 
   private capabilityFault(c: NonNullable<ScenarioStep['inject']>['capability'] & string): string {
@@ -298,8 +413,21 @@ export class ScenarioRun {
   private async wait(c: ScenarioCondition, at: string): Promise<void> {
     const boundMs = this.ms(c.within, `${at}.within`);
     const started = Date.now();
-    const detail = await waitForCondition(c, this.env, boundMs);
-    const ms = Date.now() - started;
+    const held = await waitForCondition(c, this.env, boundMs);
+    const detail = typeof held === 'string' ? held : held.detail;
+    const heldAt = typeof held === 'string' ? Date.now() : held.at;
+    const from = c.since === undefined ? started : this.moments.get(c.since)!;
+    const ms = heldAt - from;
+    if (c.as) this.moments.set(c.as, heldAt);
+    if (c.notBefore !== undefined) {
+      const least = this.ms(c.notBefore, `${at}.notBefore`);
+      if (ms < least)
+        throw new ClusterAssertionError({
+          object: at,
+          expected: `the condition to hold no sooner than ${least} ms after ${c.since ?? 'the wait began'}`,
+          seen: `held after ${ms} ms (${detail})`,
+        });
+    }
     if (c.mark)
       this.scenario.timeline.mark(
         c.mark
@@ -308,14 +436,51 @@ export class ScenarioRun {
           .replaceAll('{sinceInject}', String(this.firstInjectAt ? Date.now() - this.firstInjectAt : 0))
           .replaceAll('{sinceRevert}', String(this.lastRevertAt ? Date.now() - this.lastRevertAt : 0))
           .replaceAll('{detail}', detail)
+          .replaceAll('{target}', this.lastTargets())
           .replaceAll('{zone}', this.zones[0] ?? '-'),
       );
+  }
+
+  /** The targets of the last injection step, by name ("kwok-us-east-1a-0"). */
+  private lastTargets(): string {
+    return this.lastStepTargets.map(targetName).join(', ') || '-';
+  }
+
+  /** The nodes an injection (by its `as`) acts on, and the zones. */
+  private targetOf(name: string): { nodes: string[]; zones: string[] } {
+    const targets = this.held.filter((h) => h.as === name).map((h) => h.target);
+    return {
+      nodes: targets.flatMap((t) =>
+        t.kind === 'node' ? [t.name] : t.kind === 'instance' && t.node ? [t.node] : [],
+      ),
+      zones: targets.flatMap((t) => (t.kind === 'zone' ? [t.name] : [])),
+    };
+  }
+
+  /** Every node a fault still injected acts on: its node, or every node of its zone. */
+  private async nodesUnderFault(): Promise<Set<string>> {
+    const live = this.held.filter((h) => !h.reverted).map((h) => h.target);
+    const zones = new Set(live.flatMap((t) => (t.kind === 'zone' ? [t.name] : [])));
+    const nodes = new Set(
+      live.flatMap((t) => (t.kind === 'node' ? [t.name] : t.kind === 'instance' && t.node ? [t.node] : [])),
+    );
+    if (zones.size > 0)
+      for (const n of (await this.run.kube.core.listNode()).items)
+        if (zones.has(n.metadata?.labels?.[zoneLabel] ?? '')) nodes.add(n.metadata!.name!);
+    return nodes;
   }
 
   private async assert(a: { name: string; with?: Record<string, unknown> }): Promise<void> {
     const registered = registeredAssertions[a.name]!;
     await registered.judge(
-      { timeline: this.scenario.timeline, apiSamples: this.apiSamples, load: () => this.loadResult() },
+      {
+        timeline: this.scenario.timeline,
+        apiSamples: this.apiSamples,
+        load: () => this.loadResult(),
+        moments: this.moments,
+        ...(this.taints ? { taints: this.taints } : {}),
+        ...(this.pods ? { pods: this.pods } : {}),
+      },
       registered.params.parse(a.with ?? {}),
     );
   }
@@ -327,8 +492,10 @@ export class ScenarioRun {
   private async revert(which: Held[]): Promise<void> {
     for (const h of [...which].reverse()) {
       if (h.reverted) continue;
+      const started = Date.now();
       await this.scenario.revert(h.injection);
       h.reverted = true;
+      this.scenario.timeline.mark(revertMark(h.injection, Date.now() - started));
     }
     if (which.length > 0) this.lastRevertAt = Date.now();
   }
@@ -347,10 +514,14 @@ export class ScenarioRun {
     kind: FaultTarget['kind'],
     backend: 'aws' | undefined,
     t: NonNullable<ScenarioStep['inject']>['target'],
+    at: string,
   ): Promise<FaultTarget[]> {
     const ctx = this.scenario.ctx;
+    if (t.hosting !== undefined && kind !== 'node')
+      throw new ConfigError(`${at}.hosting: picks a node, and this fault acts on a ${kind}`);
+    const hosting = t.hosting === undefined ? undefined : await this.nodeHosting(t.hosting, `${at}.hosting`);
     const s: TargetSelector = {
-      ...(t.names ? { names: t.names } : {}),
+      ...(hosting ? { names: [hosting] } : t.names ? { names: t.names } : {}),
       ...(t.zone !== undefined ? { zone: zoneOf(t.zone, this.zones) } : {}),
       ...(t.role ? { role: t.role } : {}),
       ...(t.labels ? { labels: t.labels } : {}),
@@ -363,6 +534,23 @@ export class ScenarioRun {
     if (kind === 'component') return selectComponents(ctx, s);
     if (kind === 'instance') return selectInstances(ctx, s);
     return selectCluster(ctx);
+  }
+
+  /** The node running the fewest ready pods of the workload (at least one), by name on a tie. */
+  private async nodeHosting(workload: string, at: string): Promise<string> {
+    const pods = await this.run.kube.core.listNamespacedPod({
+      namespace: this.ctx.namespace,
+      labelSelector: `${workloadLabel}=${workload}`,
+    });
+    const perNode = new Map<string, number>();
+    for (const p of pods.items) {
+      const ready = p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
+      const node = p.spec?.nodeName;
+      if (ready && node && !p.metadata?.deletionTimestamp) perNode.set(node, (perNode.get(node) ?? 0) + 1);
+    }
+    const [first] = [...perNode.entries()].sort((a, b) => a[1] - b[1] || a[0].localeCompare(b[0]));
+    if (!first) throw new ConfigError(`${at}: no ready pod of ${workload} runs on any node`);
+    return first[0];
   }
 
   private async deployments(workload: string): Promise<string[]> {
@@ -419,7 +607,10 @@ export class ScenarioRun {
 
   private async selectedNodes(sel: NodeSelection): Promise<V1Node[]> {
     const nodes = await this.run.kube.core.listNode(sel.labels ? { labelSelector: sel.labels } : {});
-    const env = { zone: (ref: ZoneRef) => zoneOf(ref, this.zones) };
+    const env = {
+      zone: (ref: ZoneRef) => zoneOf(ref, this.zones),
+      targetOf: (n: string) => this.targetOf(n),
+    };
     return nodes.items
       .filter((n) => selectsNode(n, sel, env))
       .sort((a, b) => a.metadata!.name!.localeCompare(b.metadata!.name!))
@@ -476,6 +667,7 @@ export class ScenarioRun {
   /** Judges every expectation (after the steps, before anything is torn down); all failures in one verdict. */
   async judge(): Promise<void> {
     await this.prober?.stop();
+    for (const w of this.endpointWatches) w.stop();
     const failures: string[] = [];
     for (const [i, e] of this.loaded.spec.expectations.entries()) {
       try {
@@ -600,6 +792,17 @@ export class ScenarioRun {
     }
     if (e.holds) return this.wait(e.holds, `${at}.holds`);
     if (e.assert) return this.assert(e.assert);
+    if (e.endpoints) {
+      const { service, settle } = e.endpoints;
+      const watch = this.endpointWatches.find((w) => w.service === service)!;
+      const breaches = watch.breaches(this.ms(settle, `${at}.endpoints.settle`));
+      if (breaches.length > 0)
+        throw fail(
+          `Service ${service}`,
+          'never fewer ready endpoints than it had off the nodes under a fault',
+          breaches.join('; '),
+        );
+    }
   }
 
   /** The scenario's, the monitors' and the named namespaces: each kind counted and hashed, and Service endpoints. */
@@ -656,8 +859,15 @@ export class ScenarioRun {
     return this.finished;
   }
 
+  private stopObserving(): void {
+    for (const w of this.endpointWatches) w.stop();
+    this.taints?.stop();
+    this.pods?.stop();
+  }
+
   async close(): Promise<void> {
     await this.prober?.stop().catch(() => undefined);
+    this.stopObserving();
     try {
       // A finish() already called by the last test reported its own failure there.
       if (!this.finished) await this.finish();
@@ -724,6 +934,7 @@ function conditionEnv(
   ctx: CheckContext,
   zones: string[],
   holdersBefore: Map<string, string | undefined>,
+  baselines: Map<string, Baseline>,
 ): ConditionEnv {
   return {
     kube: run.kube,
@@ -731,7 +942,20 @@ function conditionEnv(
     namespace: ctx.namespace,
     zone: (ref) => zoneOf(ref, zones),
     holdersBefore,
+    baselines,
+    targetOf: () => ({ nodes: [], zones: [] }),
   };
+}
+
+/** A target by its own name: a node's, a zone's, a member's id. */
+function targetName(t: FaultTarget): string {
+  return t.kind === 'component' ? t.id : t.name;
+}
+
+/** The workloads an `unchanged` condition names, in steps or expectations. */
+function unchangedWorkloads(spec: LoadedScenario['spec']): Set<string> {
+  const conditions = [...spec.steps.map((s) => s.wait), ...spec.expectations.map((e) => e.holds)];
+  return new Set(conditions.flatMap((c) => (c?.unchanged ? [c.unchanged.workload] : [])));
 }
 
 /** What decides the mechanisms: the embedded cluster's config, and the config's aws section. */
