@@ -3,6 +3,7 @@ import { toolboxImages } from '../clusters/local/real-nodes/node-images.ts';
 import { nodeKindLabel } from '../clusters/local/real-nodes/node-plan.ts';
 import type { Kube } from '../src/kube/client.ts';
 import { isNodeSchedulable, zoneLabel } from '../src/kube/describe.ts';
+import { createPodNamespace } from '../src/kube/pod-namespace.ts';
 import type { ProvisionedCluster } from '../src/model/cluster.ts';
 import type { ClusterCapabilities } from '../src/model/cluster-capabilities.ts';
 import { runLabel } from '../src/model/labels.ts';
@@ -94,8 +95,9 @@ async function triedContainers(
   const image = o.probeImage ?? defaultProbeImage;
   const namespace = `gauntlet-capabilities-${o.runId}`.slice(0, 63).replace(/-+$/, '');
   const labels = { [runLabel]: o.runId };
-  await kube.core.createNamespace({ body: { metadata: { name: namespace, labels } } });
   try {
+    // Inside the try: a namespace whose account could not be made is removed too.
+    await createPodNamespace(kube, namespace, labels);
     const pod: V1Pod = {
       metadata: { name: 'containers', namespace, labels },
       spec: {
@@ -117,12 +119,6 @@ async function triedContainers(
       },
     };
     const started = Date.now();
-    // Pods are refused until the namespace's default service account exists; don't wait for the controller.
-    await kube.core
-      .createNamespacedServiceAccount({ namespace, body: { metadata: { name: 'default', labels } } })
-      .catch((error: { code?: number }) => {
-        if (error.code !== 409) throw error;
-      });
     await kube.core.createNamespacedPod({ namespace, body: pod });
     const verdict: { ran: boolean; node?: string; why?: string } = await waitFor(
       kube,

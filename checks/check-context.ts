@@ -1,3 +1,4 @@
+import { createPodNamespace } from '../src/kube/pod-namespace.ts';
 import type { ClusterCapabilities } from '../src/model/cluster-capabilities.ts';
 import { checkLabel, runLabel } from '../src/model/labels.ts';
 import type { RunContext } from '../src/model/run-context.ts';
@@ -35,13 +36,7 @@ export async function openCheckContext(
   const capabilities = await capabilitiesFor(run);
   const labels = { [runLabel]: run.runId, [checkLabel]: checkName };
   const namespace = `gauntlet-${checkName}-${run.runId}`.slice(0, 63).replace(/-+$/, '');
-  await run.kube.core.createNamespace({ body: { metadata: { name: namespace, labels } } });
-  // Pods are refused until the namespace's default service account exists; don't wait for the controller.
-  await run.kube.core
-    .createNamespacedServiceAccount({ namespace, body: { metadata: { name: 'default', labels } } })
-    .catch((error: { code?: number }) => {
-      if (error.code !== 409) throw error;
-    });
+  await createPodNamespace(run.kube, namespace, labels);
   return {
     kube: run.kube,
     cluster: run.cluster,

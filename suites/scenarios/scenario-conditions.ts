@@ -292,7 +292,7 @@ export async function waitForCondition(
           seen: leader.message,
           waitedMs: Date.now() - started,
         });
-      // Leadership shows only in each member's metrics: nothing to watch.
+      // What counts is a member reporting itself leader (its metrics), not a Lease a stalled member still holds.
       await new Promise((r) => setTimeout(r, leaderPollMs));
     }
   }

@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import { BatchV1Api, type V1NodeSelectorTerm, type V1Pod } from '@kubernetes/client-node';
 import { InfrastructureError } from '../../errors.ts';
 import type { Kube } from '../../kube/client.ts';
+import { createPodNamespace } from '../../kube/pod-namespace.ts';
 import { watchUntil } from '../../kube/watch-until.ts';
 import { runLabel } from '../../model/labels.ts';
 import { vegetaAttackFlags } from './vegeta.ts';
@@ -38,14 +39,9 @@ export async function runVegetaInCluster(
 ): Promise<VegetaResult & { node: string }> {
   const namespace = `gauntlet-load-${a.runId}`.slice(0, 63).replace(/-+$/, '');
   const labels = { [runLabel]: a.runId };
-  await kube.core.createNamespace({ body: { metadata: { name: namespace, labels } } });
   try {
-    // Pods are refused until the namespace's default service account exists; don't wait for the controller.
-    await kube.core
-      .createNamespacedServiceAccount({ namespace, body: { metadata: { name: 'default', labels } } })
-      .catch((error: { code?: number }) => {
-        if (error.code !== 409) throw error;
-      });
+    // Inside the try: a namespace whose account could not be made is removed too.
+    await createPodNamespace(kube, namespace, labels);
     const attack = vegetaAttackFlags(a).join(' ');
     await kube.config.makeApiClient(BatchV1Api).createNamespacedJob({
       namespace,
