@@ -14,14 +14,22 @@ describe('capabilities resolved per cluster', () => {
     for (const facts of [embedded, ha, kops, eks, peer])
       for (const c of capabilityNames) {
         const r = resolveCapability(c, facts);
-        if (r.ok && r.fault) expect(faults, `${c}`).to.have.property(r.fault);
+        if (r.ok) for (const f of r.faults) expect(faults, `${c}`).to.have.property(f);
         if (!r.ok) expect(r.reason.startsWith(`${c}: `), r.reason).to.equal(true);
       }
   });
 
   it('zone loss: kwok freeze embedded, a network ACL with an aws section, else the reason', () => {
-    expect(resolveCapability('zone-loss', embedded)).to.include({ ok: true, fault: 'zone-loss' });
-    expect(resolveCapability('zone-loss', kops)).to.include({ ok: true, fault: 'aws-az-outage-nacl' });
+    expect(resolveCapability('zone-loss', embedded)).to.deep.include({ ok: true, faults: ['zone-loss'] });
+    expect(resolveCapability('zone-loss', kops)).to.deep.include({
+      ok: true,
+      faults: ['aws-az-outage-nacl'],
+    });
+    // Embedded nodes standing in for the aws section's instances: cut off in EC2 first, frozen second.
+    expect(resolveCapability('zone-loss', { ...embedded, ...kops })).to.deep.include({
+      ok: true,
+      faults: ['aws-az-outage-nacl', 'zone-loss'],
+    });
     expect(resolveCapability('zone-loss', peer)).to.deep.equal({
       capability: 'zone-loss',
       ok: false,
@@ -31,8 +39,12 @@ describe('capabilities resolved per cluster', () => {
   });
 
   it('control-plane kill: the supervisor, instance termination on kops, refused on EKS with the reason', () => {
-    expect(resolveCapability('control-plane-kill', embedded)).to.include({ fault: 'control-plane-kill' });
-    expect(resolveCapability('control-plane-kill', kops)).to.include({ fault: 'aws-instance-terminate' });
+    expect(resolveCapability('control-plane-kill', embedded)).to.deep.include({
+      faults: ['control-plane-kill'],
+    });
+    expect(resolveCapability('control-plane-kill', kops)).to.deep.include({
+      faults: ['aws-instance-terminate'],
+    });
     const onEks = resolveCapability('control-plane-kill', eks);
     expect(onEks.ok).to.equal(false);
     expect(!onEks.ok && onEks.reason).to.match(/managed control plane \(EKS\)/);
@@ -78,6 +90,16 @@ describe('capabilities resolved per cluster', () => {
         ok: false,
         reason:
           "component-logs: the harness reads the control plane's logs on the embedded cluster only; use the embedded cluster",
+      });
+  });
+
+  it('aws: only with the aws section, else the reason naming it', () => {
+    expect(resolveCapability('aws', kops).ok).to.equal(true);
+    for (const facts of [embedded, peer])
+      expect(resolveCapability('aws', facts)).to.deep.equal({
+        capability: 'aws',
+        ok: false,
+        reason: 'aws: this cluster has no aws section; add `aws:` to the config (and allow the cluster)',
       });
   });
 

@@ -115,6 +115,21 @@ describe('scenario files: refused before anything is created', () => {
         d.steps.push({ assert: { name: 'no-eviction-in-disruption-mode', with: { entered: 'entered' } } }),
       /steps\[10\]\.assert\.with: no earlier condition or injection named "entered"/,
     ],
+    [
+      'a service load without requiring service-traffic',
+      (d) => (d.monitors.serviceLoad = { service: 'web' }),
+      /monitors\.serviceLoad: loading a Service needs pods that serve: requires: \[service-traffic\]/,
+    ],
+    [
+      'a service-load expectation without a service load',
+      (d) => (d.expectations = [{ serviceLoad: { verdict: 'passed' } }]),
+      /expectations\[0\]\.serviceLoad: no service load runs \(monitors\.serviceLoad\)/,
+    ],
+    [
+      'a registered assertion reading EC2 without requiring aws',
+      (d) => d.steps.push({ assert: { name: 'ec2-network-restored' } }),
+      /steps\[10\]\.assert\.name: "ec2-network-restored" needs "aws" listed in requires/,
+    ],
   ];
   for (const [what, change, message] of cases) {
     it(`${what}: exit 2 naming the field, no run directory, no cluster`, async () => {

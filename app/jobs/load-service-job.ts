@@ -5,17 +5,13 @@ import { holdRunLease } from '../../checks/run-lease.ts';
 import { toolboxImages } from '../../clusters/local/real-nodes/node-images.ts';
 import { ConfigError, ExitCode, InfrastructureError } from '../../src/errors.ts';
 import { kubeFromFile } from '../../src/kube/client.ts';
-import { forwardLocalPort } from '../../src/kube/port-forward.ts';
 import { progress } from '../../src/log.ts';
 import type { ProvisionedCluster } from '../../src/model/cluster.ts';
 import { newRunId } from '../../src/model/run-id.ts';
-import {
-  parseServiceRef,
-  readyEndpointPod,
-  resolveServiceTarget,
-} from '../../src/observe/load/service-target.ts';
+import { loadServiceTarget, type ServiceLoadResult } from '../../src/observe/load/service-load.ts';
+import { parseServiceRef, resolveServiceTarget, serviceVip } from '../../src/observe/load/service-target.ts';
 import { runVegeta } from '../../src/observe/load/vegeta.ts';
-import { runVegetaInCluster } from '../../src/observe/load/vegeta-in-cluster.ts';
+import { maxInClusterRequests } from '../../src/observe/load/vegeta-in-cluster.ts';
 import {
   type VegetaResult,
   type VegetaThresholds,
@@ -38,9 +34,6 @@ export interface LoadServiceOptions extends LoadTargetFlags {
   p99: string;
   out?: string;
 }
-
-/** In-cluster results come back through the pod's log, which the kubelet rotates at 10 MiB (~50k lines). */
-const maxInClusterRequests = 20_000;
 
 function number(flag: string, value: string): number {
   const n = Number(value);
@@ -114,30 +107,17 @@ async function loadService(
   attack: Attack,
   runId: string,
   dir: string,
-): Promise<VegetaResult & { from: string }> {
+): Promise<ServiceLoadResult> {
   const log = progress();
   const kube = kubeFromFile(cluster.kubeconfig, cluster.context);
   const target = await resolveServiceTarget(kube, ref, flags.port);
   const what = `${flags.rate}/s for ${flags.duration} s against Service ${ref} port ${target.port.port}${flags.path}`;
+  const load = { ...attack, path: flags.path, runId, dir };
   if (flags.from === 'outside') {
-    const { pod, podPort } = await readyEndpointPod(kube, target);
-    const forward = await forwardLocalPort(kube, target.namespace, pod, podPort);
-    try {
-      log.step(`load service: ${what}, from outside through a port-forward to pod ${pod}:${podPort}`);
-      const result = await runVegeta({
-        ...attack,
-        url: `http://127.0.0.1:${forward.port}${flags.path}`,
-        resultsFile: join(dir, 'service.vegeta.bin'),
-      });
-      return { ...result, from: `outside, port-forward to pod ${target.namespace}/${pod}:${podPort}` };
-    } finally {
-      await forward.close();
-    }
+    log.step(`load service: ${what}, from outside through a port-forward to a ready endpoint pod`);
+    return await loadServiceTarget(kube, target, { ...load, from: 'outside' });
   }
-  if (target.clusterIP === 'None' || target.clusterIP === '')
-    throw new InfrastructureError(
-      `load service: Service ${ref} is headless: it has no VIP to load from inside`,
-    );
+  serviceVip(target); // a headless Service is refused before the probe runs a pod
   // The real nodes' toolbox carries vegeta; elsewhere the user names an image that has it.
   const image = flags.image ?? (cluster.local ? toolboxImages[0]! : undefined);
   if (!image)
@@ -151,15 +131,12 @@ async function loadService(
     if (!capabilities.containers.available)
       throw new InfrastructureError(`load service --from inside: ${capabilities.containers.reason}`);
     log.step(`load service: ${what}, from inside (a vegeta Job, image ${image})`);
-    const result = await runVegetaInCluster(kube, {
-      ...attack,
-      url: `http://${target.clusterIP}:${target.port.port}${flags.path}`,
+    return await loadServiceTarget(kube, target, {
+      ...load,
+      from: 'inside',
       image,
       ...(capabilities.containers.nodes ? { nodes: capabilities.containers.nodes } : {}),
-      runId,
-      resultsFile: join(dir, 'service.vegeta.jsonl'),
     });
-    return { ...result, from: `inside, a vegeta pod on ${result.node} through the VIP ${target.clusterIP}` };
   } finally {
     await lease.release();
   }

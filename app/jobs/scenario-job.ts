@@ -74,11 +74,11 @@ export async function showScenario(file: string, flags: ScenarioListOptions): Pr
     `on ${what}:`,
     ...spec.requires.map((c) => {
       const r = resolveCapability(c, facts);
-      return `  requires ${c}: ${r.ok ? `${r.mechanism}${r.fault ? ` (fault ${r.fault})` : ''}` : `MISSING (${r.reason})`}`;
+      return `  requires ${c}: ${r.ok ? `${r.mechanism}${r.faults.length > 0 ? ` (fault ${r.faults.join(' + ')})` : ''}` : `MISSING (${r.reason})`}`;
     }),
     ...unmetRequirements({ requires: [], excludes: spec.excludes }, facts).map((r) => `  excluded: ${r}`),
     `workloads: ${spec.workloads.map((w) => `${w.name} (${w.fixture ?? (w.file ? `file ${w.file}` : 'inline manifest')})`).join(', ') || 'none'}`,
-    `monitors: ${[...spec.monitors.checks, ...(spec.monitors.apiProber ? ['api prober'] : []), ...(spec.monitors.load ? ['API load'] : [])].join(', ') || 'none'}`,
+    `monitors: ${[...spec.monitors.checks, ...(spec.monitors.apiProber ? ['api prober'] : []), ...(spec.monitors.load ? ['API load'] : []), ...(spec.monitors.serviceLoad ? [`service load of ${spec.monitors.serviceLoad.service} from ${spec.monitors.serviceLoad.from}`] : [])].join(', ') || 'none'}`,
     'tests:',
     ...testsOf(loaded).flatMap((t) => [
       `  ${t.title}`,

@@ -19,6 +19,8 @@ export const capabilityNames = [
   'real-nodes',
   'service-traffic',
   'component-logs',
+  /** The config's aws section: the cluster's instances, subnets and network ACLs reachable in EC2. */
+  'aws',
 ] as const;
 export type Capability = (typeof capabilityNames)[number];
 
@@ -32,7 +34,7 @@ const name = z
   .regex(/^[a-z0-9]([-a-z0-9]{0,38}[a-z0-9])?$/, 'expected a name of a-z, 0-9 and - (at most 40)');
 
 /** A zone by name, or by its place in the cluster's sorted zones ({index: 0} is the first). */
-const zoneRef = z.union([z.string().min(1), z.strictObject({ index: z.number().int().min(0) })]);
+export const zoneRef = z.union([z.string().min(1), z.strictObject({ index: z.number().int().min(0) })]);
 
 const manifest = z.record(z.string(), z.unknown());
 
@@ -248,7 +250,33 @@ const step = z
   })
   .superRefine(exactlyOne(stepKeys, 'action'));
 
-const expectationKeys = ['monitor', 'prober', 'load', 'nothingLost', 'holds', 'assert', 'endpoints'] as const;
+/** Workload traffic through a Service while the steps run: its timeline series is "service". */
+const serviceLoad = z.strictObject({
+  service: name,
+  /** inside: a vegeta Job on nodes that run containers, through the VIP and kube-proxy; outside: a port-forward. */
+  from: z.enum(['inside', 'outside']).default('inside'),
+  perSecond: z.number().int().min(1).max(1000).default(20),
+  durationSeconds: z.number().int().min(1).max(3600).default(60),
+  /** The Service port by name or number (default: its first). */
+  port: z.union([z.string().min(1), z.number().int().min(1)]).optional(),
+  path: z.string().regex(/^\//, 'expected a path starting with /').default('/'),
+  /** The SLO: at least this share of requests answered 2xx/3xx, and p99 at most this (ms). */
+  minSuccessRatio: z.number().min(0).max(1).default(0.99),
+  maxP99Ms: z.number().min(1).default(1000),
+  /** inside: an image with vegeta and sh (default: the real nodes' toolbox, on the embedded cluster). */
+  image: z.string().min(1).optional(),
+});
+
+const expectationKeys = [
+  'monitor',
+  'prober',
+  'load',
+  'serviceLoad',
+  'nothingLost',
+  'holds',
+  'assert',
+  'endpoints',
+] as const;
 const expectation = z
   .strictObject({
     /** One monitor by check name, or "all" of the declared ones. */
@@ -274,6 +302,8 @@ const expectation = z
       .optional(),
     /** The API load's verdict (monitors.load). */
     load: z.strictObject({ verdict: z.enum(['passed', 'slo-failed']) }).optional(),
+    /** The service load's verdict against its SLO (monitors.serviceLoad). */
+    serviceLoad: z.strictObject({ verdict: z.enum(['passed', 'slo-failed']) }).optional(),
     /** Objects in the scenario's and the monitors' namespaces counted and hashed before the first step and after the last. */
     nothingLost: z
       .strictObject({
@@ -325,6 +355,8 @@ export const scenarioFileSchema = z.strictObject({
       load: z.record(z.string(), z.unknown()).optional(),
       /** Services of the workloads whose ready endpoints are watched: each change a transition "<name>-endpoints". */
       services: z.array(name).default([]),
+      /** vegeta at a fixed rate against a Service of the workloads, from the scenario's start (needs service-traffic). */
+      serviceLoad: serviceLoad.optional(),
     })
     .prefault({}),
   steps: z.array(step).min(1),
@@ -335,6 +367,7 @@ export type ScenarioFile = z.output<typeof scenarioFileSchema>;
 export type ScenarioStep = ScenarioFile['steps'][number];
 export type ScenarioExpectation = ScenarioFile['expectations'][number];
 export type ScenarioCondition = NonNullable<ScenarioStep['wait']>;
+export type ServiceLoadMonitor = z.output<typeof serviceLoad>;
 export type ScenarioWorkload = ScenarioFile['workloads'][number];
 export type ZoneRef = z.output<typeof zoneRef>;
 export type NodeSelection = z.output<typeof nodeSelection>;

@@ -14,7 +14,6 @@ import { type RunContext, runContext } from '../../src/model/run-context.ts';
 import { type FaultWindow, type MonitorOutcome, Timeline } from '../../src/model/timeline.ts';
 import { parseApiDefinition } from '../../src/observe/load/load-definition.ts';
 import { type ApiLoad, startApiLoad } from '../../src/observe/load/scenario-load.ts';
-import { runVegeta, type VegetaAttack } from '../../src/observe/load/vegeta.ts';
 import { type VegetaResult, vegetaSamples } from '../../src/observe/load/vegeta-verdict.ts';
 import { formatOutcome, ScenarioMonitors } from './scenario-monitors.ts';
 
@@ -151,20 +150,19 @@ export class Scenario {
   }
 
   /**
-   * Attacks a URL with vegeta at a fixed rate in the background (finish() waits for it); its per-second buckets
-   * go onto the timeline as the "service" series, its verdict as a mark.
+   * Follows a workload load running in the background (finish() waits for it): its per-second buckets go onto
+   * the timeline as the "service" series, its verdict as a mark.
    */
-  loadService(attack: Omit<VegetaAttack, 'resultsFile'>): Promise<VegetaResult> {
-    const resultsFile = join(this.run.outDir, 'load', `${this.name}-service.vegeta.bin`);
-    const result = runVegeta({ ...attack, resultsFile, signal: this.run.signal }).then((r) => {
+  trackServiceLoad<R extends VegetaResult>(what: string, running: Promise<R>): Promise<R> {
+    const result = running.then((r) => {
       this.timeline.probeSeries('service').push(...vegetaSamples(r));
       this.timeline.mark(
-        `load service ${attack.url}: ${r.verdict}${r.failures.length ? ` (${r.failures.join(' | ')})` : ''}`,
+        `load ${what}: ${r.verdict}${r.failures.length ? ` (${r.failures.join(' | ')})` : ''}`,
         r.finishedAt,
       );
       return r;
     });
-    this.loads.push(result.catch(() => undefined));
+    this.loads.push(result.catch(() => undefined)); // the caller sees the error through the promise
     return result;
   }
 

@@ -9,16 +9,19 @@ export interface ClusterFacts {
   aws?: Pick<AwsConfig, 'provisioner'>;
 }
 
-/** A capability as this cluster offers it: the mechanism (and the fault behind it), or why it has none. */
+/**
+ * A capability as this cluster offers it: the mechanism and the faults behind it, injected in this order and
+ * reverted in the reverse (none: a property of the cluster, not something to inject), or why it has none.
+ */
 export type Resolution =
-  | { capability: Capability; ok: true; mechanism: string; fault?: string }
+  | { capability: Capability; ok: true; mechanism: string; faults: string[] }
   | { capability: Capability; ok: false; reason: string };
 
-const offered = (capability: Capability, mechanism: string, fault?: string): Resolution => ({
+const offered = (capability: Capability, mechanism: string, ...faults: string[]): Resolution => ({
   capability,
   ok: true,
   mechanism,
-  ...(fault ? { fault } : {}),
+  faults,
 });
 const refused = (capability: Capability, why: string): Resolution => ({
   capability,
@@ -34,6 +37,15 @@ export function resolveCapability(c: Capability, facts: ClusterFacts): Resolutio
   const { embedded, aws } = facts;
   switch (c) {
     case 'zone-loss':
+      // The embedded cluster's nodes stand in for the aws section's instances (spec.providerID): the zone is cut
+      // off in EC2 and its kubelets frozen as the deny-all ACL would cut them off, one outage seen from both sides.
+      if (embedded && aws)
+        return offered(
+          c,
+          "the zone's subnets cut off by a deny-all network ACL, and its simulated kubelets frozen (kwok SIGSTOP)",
+          'aws-az-outage-nacl',
+          'zone-loss',
+        );
       if (embedded) return offered(c, "the zone's simulated kubelets frozen (kwok SIGSTOP)", 'zone-loss');
       if (aws)
         return offered(c, "the zone's subnets cut off by a deny-all network ACL", 'aws-az-outage-nacl');
@@ -109,6 +121,10 @@ export function resolveCapability(c: Capability, facts: ClusterFacts): Resolutio
         c,
         "the harness reads the control plane's logs on the embedded cluster only; use the embedded cluster",
       );
+    case 'aws':
+      if (aws)
+        return offered(c, "the cluster's instances, subnets and network ACLs in EC2 (the aws section)");
+      return refused(c, 'this cluster has no aws section; add `aws:` to the config (and allow the cluster)');
     case 'service-traffic':
       if (embedded && embedded.realNodes > 0) return offered(c, 'pods on the real nodes serve');
       if (embedded) return refused(c, 'pods on the simulated nodes run no containers; add --real-nodes N');

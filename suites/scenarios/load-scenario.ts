@@ -7,6 +7,7 @@ import { ConfigError } from '../../src/errors.ts';
 import { BoundError, checkBound } from '../../src/model/bound-expression.ts';
 import { type ScenarioFile, scenarioFileSchema } from '../../src/model/scenario-file.ts';
 import { apiLoadDefinition } from '../../src/observe/load/load-definition.ts';
+import { maxInClusterRequests } from '../../src/observe/load/vegeta-in-cluster.ts';
 import { monitorNameList } from './monitor-checks.ts';
 import { registeredAssertions } from './registered-assertions.ts';
 
@@ -179,6 +180,8 @@ function crossCheck(spec: ScenarioFile, problems: Problem[]): void {
       );
       return;
     }
+    for (const c of registered.requires ?? [])
+      if (!spec.requires.includes(c)) add([...path, 'name'], `"${a.name}" needs "${c}" listed in requires`);
     const params = registered.params.safeParse(a.with ?? {});
     if (!params.success)
       for (const issue of params.error.issues)
@@ -265,6 +268,8 @@ function crossCheck(spec: ScenarioFile, problems: Problem[]): void {
       bound(e.prober.longestOutageAtMost, [...at, 'prober', 'longestOutageAtMost']);
     }
     if (e.load && !spec.monitors.load) add([...at, 'load'], 'no API load runs (monitors.load)');
+    if (e.serviceLoad && !spec.monitors.serviceLoad)
+      add([...at, 'serviceLoad'], 'no service load runs (monitors.serviceLoad)');
     condition(e.holds, [...at, 'holds']);
     assertion(e.assert, [...at, 'assert']);
     if (e.endpoints) {
@@ -287,12 +292,27 @@ function servicesDeclared(spec: ScenarioFile, manifests: Map<string, Manifest[]>
       .filter((m) => m.kind === 'Service')
       .map((m) => m.metadata.name),
   ]);
-  for (const [i, name] of spec.monitors.services.entries())
+  const brought = (name: string, path: PropertyKey[]) => {
     if (!services.has(name))
       problems.push({
-        path: ['monitors', 'services', i],
+        path,
         message: `no workload brings a Service named "${name}" (Services: ${[...services].join(', ') || 'none'})`,
       });
+  };
+  for (const [i, name] of spec.monitors.services.entries()) brought(name, ['monitors', 'services', i]);
+  const load = spec.monitors.serviceLoad;
+  if (!load) return;
+  brought(load.service, ['monitors', 'serviceLoad', 'service']);
+  if (!spec.requires.includes('service-traffic'))
+    problems.push({
+      path: ['monitors', 'serviceLoad'],
+      message: 'loading a Service needs pods that serve: requires: [service-traffic]',
+    });
+  if (load.from === 'inside' && load.perSecond * load.durationSeconds > maxInClusterRequests)
+    problems.push({
+      path: ['monitors', 'serviceLoad'],
+      message: `from inside sends at most ${maxInClusterRequests} requests (perSecond x durationSeconds); its results come back through the pod log`,
+    });
 }
 
 /** The manifests of a workload or apply step: inline, or read from a file relative to the scenario. */

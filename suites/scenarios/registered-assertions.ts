@@ -1,8 +1,10 @@
 import { z } from 'zod';
 import { ClusterAssertionError } from '../../src/errors.ts';
+import { type Capability, type ZoneRef, zoneRef } from '../../src/model/scenario-file.ts';
 import { longestOutageMs, type ProbeSample, type Timeline } from '../../src/model/timeline.ts';
 import type { ApiLoadResult } from '../../src/observe/load/api-load.ts';
 import { formatSloTable } from '../../src/observe/load/slo-table.ts';
+import type { AwsNetworkView } from './aws-network-view.ts';
 import type { NodeTaintHistory } from './node-taint-history.ts';
 import type { PodDeletionHistory } from './pod-deletion-history.ts';
 
@@ -19,6 +21,12 @@ export interface AssertionContext {
   taints?: NodeTaintHistory;
   /** The scenario namespace's pods at the open and deleted since (when it observes pod-deletions). */
   pods?: PodDeletionHistory;
+  /** EC2's view of the cluster's network at the open, and a fresh read (when it observes aws-network). */
+  network?: { before: AwsNetworkView; now(): Promise<AwsNetworkView> };
+  /** A zone of the scenario by name or index, as steps name it. */
+  zone(ref: ZoneRef): string;
+  /** The cluster's Nodes in a zone, by the topology.kubernetes.io/zone label, sorted. */
+  nodesInZone(zone: string): Promise<string[]>;
 }
 
 /** An assertion a scenario file names when data cannot say it: a parameter schema and the judgement. */
@@ -26,7 +34,9 @@ interface RegisteredAssertion<P> {
   summary: string;
   params: z.ZodType<P>;
   /** What the runner must watch from the scenario's open on, before any fault, for this judgement. */
-  observes?: readonly ('node-taints' | 'pod-deletions')[];
+  observes?: readonly ('node-taints' | 'pod-deletions' | 'aws-network')[];
+  /** Capabilities the scenario must require for this judgement (checked when the file is loaded). */
+  requires?: readonly Capability[];
   /** The moments (`as` names) the parameters refer to: the file must name them before the assertion. */
   moments?(params: P): string[];
   judge(ctx: AssertionContext, params: P): Promise<void>;
@@ -139,9 +149,74 @@ const podsKeptThroughDisruption: RegisteredAssertion<{ entered: string; passSlac
   },
 };
 
+/**
+ * A zone's outage in EC2: every cluster subnet of the zone left the ACL it had at the open for a deny-all ACL the
+ * harness made, and the Nodes labelled with the zone are exactly those its instances back (spec.providerID), so
+ * a condition on the zone's nodes speaks of the instances cut off.
+ */
+const ec2ZoneCutOff: RegisteredAssertion<{ zone: ZoneRef }> = {
+  summary: "the zone's cluster subnets are on the harness's deny-all ACL, and its Nodes are its instances'",
+  params: z.strictObject({ zone: zoneRef.default({ index: 0 }) }),
+  observes: ['aws-network'],
+  requires: ['aws'],
+  async judge(ctx, params) {
+    const zone = ctx.zone(params.zone);
+    const { before, now } = ctx.network!;
+    const view = await now();
+    const subnets = view.subnetsByZone[zone] ?? [];
+    if (subnets.length === 0) throw fail(`zone ${zone} in EC2`, 'cluster subnets', 'none');
+    const notCut = subnets.filter(
+      (s) =>
+        view.aclBySubnet[s] === before.aclBySubnet[s] || !view.harnessAcls.includes(view.aclBySubnet[s]!),
+    );
+    if (notCut.length > 0)
+      throw fail(
+        `subnets of ${zone}`,
+        "on the harness's deny-all network ACL",
+        notCut
+          .map((s) => `${s} on ${view.aclBySubnet[s]} (at the open: ${before.aclBySubnet[s]})`)
+          .join(', '),
+      );
+    const backed = view.nodesByZone[zone] ?? [];
+    const labelled = await ctx.nodesInZone(zone);
+    if (backed.length === 0 || backed.join() !== labelled.join())
+      throw fail(
+        `Nodes of ${zone}`,
+        `those backed by its instances (${backed.join(', ') || 'none'})`,
+        `labelled with the zone: ${labelled.join(', ') || 'none'}`,
+      );
+    ctx.timeline.mark(`subnets of ${zone} (${subnets.join(', ')}) on a deny-all NACL`);
+  },
+};
+
+/** After the revert, EC2 is as it was: every subnet on the ACL it had at the open, no harness ACL left. */
+const ec2NetworkRestored: RegisteredAssertion<Record<string, never>> = {
+  summary: 'every subnet is back on the ACL it had at the open, and no deny-all ACL of the harness is left',
+  params: z.strictObject({}),
+  observes: ['aws-network'],
+  requires: ['aws'],
+  async judge(ctx) {
+    const { before, now } = ctx.network!;
+    const view = await now();
+    const moved = Object.keys(before.aclBySubnet).filter(
+      (s) => view.aclBySubnet[s] !== before.aclBySubnet[s],
+    );
+    if (moved.length > 0)
+      throw fail(
+        'subnets after the revert',
+        'each on the ACL it had at the open',
+        moved.map((s) => `${s} on ${view.aclBySubnet[s]} (was ${before.aclBySubnet[s]})`).join(', '),
+      );
+    if (view.harnessAcls.length > 0)
+      throw fail("the harness's deny-all network ACLs", 'deleted', `left: ${view.harnessAcls.join(', ')}`);
+  },
+};
+
 // biome-ignore lint/suspicious/noExplicitAny: the registry holds assertions of every parameter type
 export const registeredAssertions: Record<string, RegisteredAssertion<any>> = {
   'api-outage-in-slo': apiOutageInSlo,
   'no-eviction-in-disruption-mode': noEvictionInDisruptionMode,
   'pods-kept-through-disruption': podsKeptThroughDisruption,
+  'ec2-zone-cut-off': ec2ZoneCutOff,
+  'ec2-network-restored': ec2NetworkRestored,
 };

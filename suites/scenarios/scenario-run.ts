@@ -40,6 +40,7 @@ import type { ApiLoadResult } from '../../src/observe/load/api-load.ts';
 import type { ApiLoad } from '../../src/observe/load/scenario-load.ts';
 import { Scenario } from '../chaos/scenario.ts';
 import { formatOutcome } from '../chaos/scenario-monitors.ts';
+import { type AwsNetworkView, readAwsNetwork } from './aws-network-view.ts';
 import { resolveCapability } from './capabilities.ts';
 import { recordMeasurements, revertMark } from './fault-timeline.ts';
 import type { LoadedScenario, Manifest } from './load-scenario.ts';
@@ -49,6 +50,7 @@ import { PodDeletionHistory } from './pod-deletion-history.ts';
 import { registeredAssertions } from './registered-assertions.ts';
 import { type Baseline, type ConditionEnv, selectsNode, waitForCondition } from './scenario-conditions.ts';
 import { ServiceEndpointsWatch } from './service-endpoints-watch.ts';
+import { type RunningServiceLoad, startServiceLoad } from './service-load-monitor.ts';
 import { type WorkloadKinds, workloadDigest } from './workload-digest.ts';
 import { desiredPods, fixtureManifests, labelled, workloadLabel } from './workload-fixtures.ts';
 
@@ -100,6 +102,7 @@ export class ScenarioRun {
   private readonly apiSamples: ProbeSample[];
   private prober?: { stop(): Promise<void> };
   private load?: ApiLoad;
+  private serviceLoad?: RunningServiceLoad;
   private finished?: Promise<string>;
   private readonly holdersBefore = new Map<string, string | undefined>();
   private firstInjectAt?: number;
@@ -113,6 +116,7 @@ export class ScenarioRun {
   /** Observations a registered assertion of the file asks for, from the open on (before any fault). */
   private taints?: NodeTaintHistory;
   private pods?: PodDeletionHistory;
+  private networkBefore?: AwsNetworkView;
   private before?: Record<string, string>;
   private readonly clusterScoped: Manifest[] = [];
 
@@ -135,6 +139,8 @@ export class ScenarioRun {
     const ctx = await openCheckContext(run, `scn-${spec.metadata.name}`);
     const created: Manifest[] = [];
     const kinds = new Map<string, WorkloadKinds>();
+    /** Each workload's pods once ready, from the very manifests created. */
+    const desired = new Map<string, number>();
     let scenario: Scenario | undefined;
     let self: ScenarioRun | undefined;
     try {
@@ -148,6 +154,7 @@ export class ScenarioRun {
               ...(w.zone !== undefined ? { zone: zone(w.zone) } : {}),
             })
           : (loaded.manifests.get(w.name) ?? []).map((m) => labelled(m, w.name, ctx.labels));
+        desired.set(w.name, desiredPods(objects));
         const mine = await createAll(run, ctx.namespace, objects);
         created.push(...mine);
         const namespaced = mine.filter((m) => m.metadata.namespace);
@@ -158,10 +165,7 @@ export class ScenarioRun {
         ]);
       }
       for (const w of spec.workloads) {
-        const objects = w.fixture
-          ? fixtureManifests(w, { namespace: ctx.namespace, labels: ctx.labels, runId: run.runId, zone: 'x' })
-          : (loaded.manifests.get(w.name) ?? []);
-        const want = desiredPods(objects);
+        const want = desired.get(w.name)!;
         if (want === 0) continue;
         const env = conditionEnv(run, ctx, zones, new Map(), new Map());
         const withinMs = bound(w.readyWithin ?? 60, values, `workloads.${w.name}.readyWithin`) * 1000;
@@ -199,17 +203,7 @@ export class ScenarioRun {
                 (m) => m.kind === 'Service' && m.metadata.name === service,
               ),
         )!;
-        const want = desiredPods(
-          owner.fixture
-            ? fixtureManifests(owner, {
-                namespace: ctx.namespace,
-                labels: ctx.labels,
-                runId: run.runId,
-                zone: 'x',
-              })
-            : (loaded.manifests.get(owner.name) ?? []),
-        );
-        await serviceListsPods(run, ctx.namespace, service, want, 60_000);
+        await serviceListsPods(run, ctx.namespace, service, desired.get(owner.name)!, 60_000);
         const watch = new ServiceEndpointsWatch(run.kube, ctx.namespace, service, scenario.timeline);
         self.endpointWatches.push(watch);
         await watch.start();
@@ -227,15 +221,21 @@ export class ScenarioRun {
         self.pods = new PodDeletionHistory(run.kube, ctx.namespace);
         await self.pods.start();
       }
+      if (observes.has('aws-network')) self.networkBefore = await readAwsNetwork(run);
       if (spec.monitors.apiProber) self.prober = await startApiProber(run.kube, self.apiSamples);
       if (spec.monitors.load) {
         self.load = scenario.load(spec.monitors.load);
         await self.load.started;
       }
+      if (spec.monitors.serviceLoad) {
+        self.serviceLoad = startServiceLoad(run, scenario, ctx.namespace, spec.monitors.serviceLoad);
+        await self.serviceLoad.started;
+      }
       if (spec.expectations.some((e) => e.nothingLost)) self.before = await self.snapshot();
       return self;
     } catch (error) {
       self?.stopObserving();
+      self?.serviceLoad?.abort();
       await scenario?.finish().catch(() => undefined);
       await deleteAll(
         run,
@@ -272,21 +272,24 @@ export class ScenarioRun {
     const { timeline } = this.scenario;
     if (s.inject) {
       const j = s.inject;
-      const kind = j.fault ?? this.capabilityFault(j.capability!);
-      const fault = faultByKind(kind);
       if (this.firstInjectAt === undefined) await this.readLeaseHolders();
-      const targets = await this.targets(fault.targets, fault.backend, j.target, `${at}.inject.target`);
-      if (targets.length === 0) throw new ConfigError(`${at}.inject.target: selects nothing on this cluster`);
       const max = j.maxDuration === undefined ? 600_000 : this.ms(j.maxDuration, `${at}.inject.maxDuration`);
       const mine: Held[] = [];
-      for (const target of targets) {
-        // Counted from the moment the change starts, as a kill's "after N ms" is.
-        this.firstInjectAt ??= Date.now();
-        const injection = await this.scenario.inject(kind, target, j.spec ?? {}, max);
-        recordMeasurements(injection, timeline);
-        const h: Held = { injection, target, reverted: false, ...(j.as ? { as: j.as } : {}) };
-        this.held.push(h);
-        mine.push(h);
+      let targets: FaultTarget[] = [];
+      for (const kind of j.fault ? [j.fault] : this.capabilityFaults(j.capability!)) {
+        const fault = faultByKind(kind);
+        targets = await this.targets(fault.targets, fault.backend, j.target, `${at}.inject.target`);
+        if (targets.length === 0)
+          throw new ConfigError(`${at}.inject.target: selects nothing on this cluster`);
+        for (const target of targets) {
+          // Counted from the moment the change starts, as a kill's "after N ms" is.
+          this.firstInjectAt ??= Date.now();
+          const injection = await this.scenario.inject(kind, target, j.spec ?? {}, max);
+          recordMeasurements(injection, timeline);
+          const h: Held = { injection, target, reverted: false, ...(j.as ? { as: j.as } : {}) };
+          this.held.push(h);
+          mine.push(h);
+        }
       }
       this.lastInjectedAt = Date.now();
       this.lastStepTargets = targets;
@@ -403,11 +406,12 @@ export class ScenarioRun {
     }
   }
 
-  private capabilityFault(c: NonNullable<ScenarioStep['inject']>['capability'] & string): string {
+  private capabilityFaults(c: NonNullable<ScenarioStep['inject']>['capability'] & string): string[] {
     const r = resolveCapability(c, factsOf(this.run));
     if (!r.ok) throw new ConfigError(r.reason);
-    if (!r.fault) throw new ConfigError(`${c}: a property of the cluster, not something to inject`);
-    return r.fault;
+    if (r.faults.length === 0)
+      throw new ConfigError(`${c}: a property of the cluster, not something to inject`);
+    return r.faults;
   }
 
   private async wait(c: ScenarioCondition, at: string): Promise<void> {
@@ -480,6 +484,14 @@ export class ScenarioRun {
         moments: this.moments,
         ...(this.taints ? { taints: this.taints } : {}),
         ...(this.pods ? { pods: this.pods } : {}),
+        ...(this.networkBefore
+          ? { network: { before: this.networkBefore, now: () => readAwsNetwork(this.run) } }
+          : {}),
+        zone: (ref) => zoneOf(ref, this.zones),
+        nodesInZone: async (zone) =>
+          (await this.run.kube.core.listNode({ labelSelector: `${zoneLabel}=${zone}` })).items
+            .map((n) => n.metadata!.name!)
+            .sort(),
       },
       registered.params.parse(a.with ?? {}),
     );
@@ -773,6 +785,16 @@ export class ScenarioRun {
           'API SLOs',
           e.load.verdict,
           slo ? `${slo.verdict}\n${formatSloTable(slo).join('\n')}` : 'no load',
+        );
+      return;
+    }
+    if (e.serviceLoad) {
+      const r = await this.serviceLoad!.result;
+      if (r.verdict !== e.serviceLoad.verdict)
+        throw fail(
+          `service load (${r.from})`,
+          e.serviceLoad.verdict,
+          `${r.verdict}: ${r.failures.join(' | ') || `${r.requests} requests, success ${(r.successRatio * 100).toFixed(2)}%, p99 ${r.p99Ms.toFixed(1)} ms`}`,
         );
       return;
     }

@@ -70,7 +70,7 @@ describe('chaos scenario [AWS]: AZ outage in moto and on the embedded cluster, o
     const marks = timeline.marks.map((m) => m.what).join('\n');
     expect(marks).to.match(/subnets of us-east-1a \(subnet-\w+\) on a deny-all NACL/);
     expect(marks).to.match(/3 nodes of us-east-1a Unknown after \d+ ms/);
-    expect(marks).to.match(/every node Ready \d+ ms after the revert began/);
+    expect(marks).to.match(/every node Ready \d+ ms after the revert/);
     process.stdout.write(`      ${timeline.marks.map((m) => m.what).join('\n      ')}\n`);
     expect(await world.aclBySubnet()).to.deep.equal(before);
     // The run directory holds Allure results with attachments (events, component logs) and the HTML report.

@@ -1,4 +1,4 @@
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stripVTControlCharacters } from 'node:util';
 import type { V1Pod } from '@kubernetes/client-node';
@@ -237,6 +237,41 @@ describe('real nodes: kubelet + containerd sandboxes in the embedded cluster', f
     const text = stripVTControlCharacters(run.stdout);
     expect(text).to.match(/✔ assess/);
     expect(text).to.not.contain('skipped');
+  });
+
+  it('a scenario written only in YAML loads its Service from inside while a pod is replaced; a 404 path fails its SLO', async () => {
+    const fixture = join(import.meta.dirname, '..', 'fixtures', 'scenarios', 'service-under-pod-loss.yaml');
+    const out = await isolatedStateDir();
+    const passes = await gauntlet(['run', '--cluster', 'real', '--scenario', fixture, '--out', out], env);
+    expect(passes.exitCode, `${passes.stdout}\n${passes.stderr}`).to.equal(0);
+    const [runId] = await readdir(out);
+    const timeline = JSON.parse(
+      await readFile(join(out, runId!, 'timelines', 'service-under-pod-loss.json'), 'utf8'),
+    ) as { probes: Record<string, { ok: boolean }[]>; marks: { what: string }[] };
+    // 20/s for 15 s, bucketed per second: the load ran through the steps and its verdict is on the timeline.
+    expect(timeline.probes.service?.length).to.be.within(13, 17);
+    const marks = timeline.marks.map((m) => m.what).join('\n');
+    expect(marks).to.match(
+      /load service \S+\/web \(20\/s for 15 s from inside\): passed/,
+    );
+    expect(marks).to.match(/web whole again after \d+ ms/);
+
+    // The same file against a path httpd does not serve: every answer a 404, the SLO fails, the scenario fails.
+    const broken = join(await isolatedStateDir(), 'missing-path.yaml');
+    const text = await readFile(fixture, 'utf8');
+    await writeFile(broken, text.replace('durationSeconds: 15', 'durationSeconds: 3\n    path: /missing'));
+    const fails = await gauntlet(['run', '--cluster', 'real', '--scenario', broken, '--out', out], env);
+    expect(fails.exitCode, `${fails.stdout}\n${fails.stderr}`).to.equal(ExitCode.CheckFailed);
+    expect(stripVTControlCharacters(fails.stdout)).to.match(
+      /service load \(inside, a vegeta pod on real-\S+ through the VIP [\d.]+\): expected passed/,
+    );
+    await watchUntil(kube, {
+      list: () => kube.core.listNamespace(),
+      path: '/api/v1/namespaces',
+      done: (all) => !all.some((n) => /^(gauntlet-load-|scn-)/.test(n.metadata!.name!)) || undefined,
+      what: "the scenarios' namespaces and their load Jobs' gone",
+      timeoutMs: 60_000,
+    });
   });
 
   it('`cluster down` leaves no process, link, cgroup, mount or iptables rule on the host', async () => {

@@ -39,6 +39,15 @@ export async function resolveServiceTarget(kube: Kube, ref: string, port?: strin
   return { namespace, name, clusterIP: service.spec?.clusterIP ?? 'None', port: chosen };
 }
 
+/** The Service's VIP, which loading it from inside goes through; a headless Service has none. */
+export function serviceVip(t: ServiceTarget): string {
+  if (t.clusterIP === 'None' || t.clusterIP === '')
+    throw new InfrastructureError(
+      `load service: Service ${t.namespace}/${t.name} is headless: it has no VIP to load from inside`,
+    );
+  return t.clusterIP;
+}
+
 /** A ready endpoint pod of the Service and the pod port its chosen Service port lands on. */
 export async function readyEndpointPod(
   kube: Kube,

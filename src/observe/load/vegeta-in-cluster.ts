@@ -20,10 +20,17 @@ export interface InClusterAttack extends VegetaThresholds {
   /** The nodes whose pods run containers. */
   nodes?: V1NodeSelectorTerm;
   runId: string;
+  /** The Job's namespace (default gauntlet-load-<run id>): a scenario's load has its own, one per scenario. */
+  namespace?: string;
   /** Where vegeta's JSON lines (read from the pod's log) are kept. */
   resultsFile: string;
   signal?: AbortSignal;
+  /** Called on each watch event once the vegeta pod has left Pending (the traffic flows): make it idempotent. */
+  onRunning?: () => void;
 }
+
+/** In-cluster results come back through the pod's log, which the kubelet rotates at 10 MiB (~50k lines). */
+export const maxInClusterRequests = 20_000;
 
 /** How long the pod may take to start and to hand over its results, beyond the attack itself. */
 const startAndCollectMs = 90_000;
@@ -37,7 +44,7 @@ export async function runVegetaInCluster(
   kube: Kube,
   a: InClusterAttack,
 ): Promise<VegetaResult & { node: string }> {
-  const namespace = `gauntlet-load-${a.runId}`.slice(0, 63).replace(/-+$/, '');
+  const namespace = (a.namespace ?? `gauntlet-load-${a.runId}`).slice(0, 63).replace(/-+$/, '');
   const labels = { [runLabel]: a.runId };
   try {
     // Inside the try: a namespace whose account could not be made is removed too.
@@ -88,7 +95,10 @@ export async function runVegetaInCluster(
     const pod = await watchUntil<V1Pod, V1Pod>(kube, {
       list: () => kube.core.listNamespacedPod({ namespace }),
       path: `/api/v1/namespaces/${namespace}/pods`,
-      done: (pods) => pods.find((p) => p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed'),
+      done: (pods) => {
+        if (pods.some((p) => p.status?.phase !== 'Pending')) a.onRunning?.();
+        return pods.find((p) => p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed');
+      },
       what: `the vegeta pod of load service (image ${a.image}) to finish its ${a.durationSeconds} s attack`,
       progress: (pods) =>
         pods
