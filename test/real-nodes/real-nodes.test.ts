@@ -251,9 +251,7 @@ describe('real nodes: kubelet + containerd sandboxes in the embedded cluster', f
     // 20/s for 15 s, bucketed per second: the load ran through the steps and its verdict is on the timeline.
     expect(timeline.probes.service?.length).to.be.within(13, 17);
     const marks = timeline.marks.map((m) => m.what).join('\n');
-    expect(marks).to.match(
-      /load service \S+\/web \(20\/s for 15 s from inside\): passed/,
-    );
+    expect(marks).to.match(/load service \S+\/web \(20\/s for 15 s from inside\): passed/);
     expect(marks).to.match(/web whole again after \d+ ms/);
 
     // The same file against a path httpd does not serve: every answer a 404, the SLO fails, the scenario fails.
