@@ -6,7 +6,9 @@ import type { ComponentState } from '../clusters/local/supervisor-state.ts';
 import { ExitCode } from '../src/errors.ts';
 import { kubeFromFile } from '../src/kube/client.ts';
 import type { LocalClusterSpec } from '../src/model/local-cluster-spec.ts';
+import { findClusterProcesses } from '../src/process/cluster-processes.ts';
 import { gauntlet, isolatedStateDir, startGauntlet } from './helpers/cli.ts';
+import { crashMatrix, revertedBy } from './helpers/crash-matrix.ts';
 import { pollUntil } from './helpers/wait.ts';
 
 /** The supervisor's view of every component: what a fault changes and a revert must restore. */
@@ -27,6 +29,13 @@ async function nodesNotReady(spec: LocalClusterSpec): Promise<string[]> {
         n.spec?.taints?.some((t) => t.key.startsWith('node.kubernetes.io/')),
     )
     .map((n) => n.metadata!.name!);
+}
+
+/** Whether a kube-apiserver process of the cluster lives, read from /proc (not from the supervisor's word). */
+async function apiserverProcessAlive(spec: LocalClusterSpec): Promise<boolean> {
+  return (await findClusterProcesses(spec.uid)).some((p) =>
+    /(^|\/)kube-apiserver$/.test(p.command.split(' ')[0]!),
+  );
 }
 
 const running = (states: ComponentState[]) =>
@@ -174,24 +183,36 @@ describe('fault engine: ledger, dry run, crash recovery', () => {
     }
   }
 
-  it('SIGKILLed while an apiserver is killed and held: recover restarts it and the API answers', async () => {
-    const killed = await inject(['control-plane-kill', '--role', 'kube-apiserver', '--for', '30'], {
-      GAUNTLET_CRASH_AT: 'after-applied-record',
+  // The apiserver killed and held by the supervisor, the harness SIGKILLed at each of the engine's crash points:
+  // the member down exactly while the fault is in effect (read from the supervisor's processes), `gauntlet
+  // recover` restarting it once wherever an intent is pending, and the API answering after.
+  for (const { point, inEffect, pending } of crashMatrix) {
+    it(`SIGKILLed at ${point} of an apiserver kill: recover reverts ${pending ? 'it once' : 'nothing'}, the API answers`, async () => {
+      const killed = await inject(['control-plane-kill', '--role', 'kube-apiserver', '--for', '0'], {
+        GAUNTLET_CRASH_AT: point,
+      });
+      expect(killed.signal, `the harness should have been SIGKILLed at ${point}\n${killed.stderr}`).to.equal(
+        'SIGKILL',
+      );
+      expect(
+        await apiserverProcessAlive(spec),
+        `a kube-apiserver process alive (/proc) when the harness died at ${point}`,
+      ).to.equal(!inEffect);
+      const recover = await gauntlet(['recover', '--cluster', 'faults'], env);
+      expect(recover.exitCode, recover.stderr).to.equal(0);
+      expect(revertedBy(recover.stdout)).to.deep.equal(
+        pending ? ['control-plane-kill on component/kube-apiserver-0'] : [],
+      );
+      expect(running(await componentStates(spec))).to.deep.equal(allComponents);
+      // The restarted apiserver takes a few seconds to be ready; /readyz has no watch, so poll within a bound.
+      await pollUntil(
+        'the API to answer after recover',
+        async () => ((await apiReady(spec.endpoint, spec.dir)) ? true : undefined),
+        60_000,
+        250,
+      );
     });
-    expect(killed.exitCode).to.not.equal(0);
-    expect(running(await componentStates(spec))).to.not.include('kube-apiserver-0');
-    const recover = await gauntlet(['recover', '--cluster', 'faults'], env);
-    expect(recover.exitCode, recover.stderr).to.equal(0);
-    expect(recover.stdout).to.contain('reverted control-plane-kill on component/kube-apiserver-0');
-    expect(running(await componentStates(spec))).to.deep.equal(allComponents);
-    // The restarted apiserver takes a few seconds to be ready; /readyz has no watch, so poll within a bound.
-    await pollUntil(
-      'the API to answer after recover',
-      async () => ((await apiReady(spec.endpoint, spec.dir)) ? true : undefined),
-      60_000,
-      250,
-    );
-  });
+  }
 
   for (const signal of ['SIGSTOP', 'SIGKILL'] as const) {
     it(`a harness ${signal === 'SIGSTOP' ? 'hung' : 'killed'} while holding a fault: its watchdog reverts it at the max duration, with no recover`, async () => {

@@ -1,14 +1,15 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { stringify } from 'yaml';
+import { parse, stringify } from 'yaml';
 import { parseSpec } from '../faults/engine/fault-engine.ts';
 import { faults } from '../faults/registry.ts';
 import { validateConfig } from '../src/config/load.ts';
 import { ConfigError, ExitCode } from '../src/errors.ts';
+import { loadScenario } from '../suites/scenarios/load-scenario.ts';
 import { gauntlet, isolatedStateDir } from './helpers/cli.ts';
 
 const header = { apiVersion: 'gauntlet.dev/v1alpha1', kind: 'GauntletConfig' };
@@ -38,30 +39,32 @@ function withValueAt(doc: unknown, path: (string | number)[], replacement: Json 
   return copy;
 }
 
-const valuePaths = pathsOf(fullConfig);
-const valueAt = (path: (string | number)[]) =>
-  path.reduce<unknown>((v, key) => (v as Record<string | number, unknown>)[key], fullConfig);
-const sectionPaths = valuePaths.filter((p) => {
-  const v = valueAt(p);
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
-});
-
-/** A valid config with one thing wrong or odd: a value swapped, a field dropped or an unknown one added. */
-const mutatedConfig = fc
-  .record({
-    pathIndex: fc.nat(),
-    replacement: fc.option(fc.jsonValue() as fc.Arbitrary<Json>, { nil: undefined }),
-    extraKey: fc.option(fc.string({ minLength: 1, maxLength: 12 }), { nil: undefined }),
-  })
-  .map(({ pathIndex, replacement, extraKey }) => {
-    if (extraKey === undefined) {
-      const path = valuePaths[pathIndex % valuePaths.length] ?? [];
-      return withValueAt(fullConfig, path, replacement);
-    }
-    const section = sectionPaths[pathIndex % sectionPaths.length] ?? [];
-    return withValueAt(fullConfig, [...section, extraKey], replacement ?? null);
+/** A valid document with one thing wrong or odd: a value swapped, a field dropped or an unknown one added. */
+function mutationsOf(doc: unknown): fc.Arbitrary<unknown> {
+  const valuePaths = pathsOf(doc);
+  const valueAt = (path: (string | number)[]) =>
+    path.reduce<unknown>((v, key) => (v as Record<string | number, unknown>)[key], doc);
+  const sectionPaths = valuePaths.filter((p) => {
+    const v = valueAt(p);
+    return v !== null && typeof v === 'object' && !Array.isArray(v);
   });
+  return fc
+    .record({
+      pathIndex: fc.nat(),
+      replacement: fc.option(fc.jsonValue() as fc.Arbitrary<Json>, { nil: undefined }),
+      extraKey: fc.option(fc.string({ minLength: 1, maxLength: 12 }), { nil: undefined }),
+    })
+    .map(({ pathIndex, replacement, extraKey }) => {
+      if (extraKey === undefined) {
+        const path = valuePaths[pathIndex % valuePaths.length] ?? [];
+        return withValueAt(doc, path, replacement);
+      }
+      const section = sectionPaths[pathIndex % sectionPaths.length] ?? [];
+      return withValueAt(doc, [...section, extraKey], replacement ?? null);
+    });
+}
 
+const mutatedConfig = mutationsOf(fullConfig);
 const anyConfig = fc.oneof(fc.jsonValue(), mutatedConfig);
 
 /** A field path as fieldPath writes it: names joined by dots, [index], ["quoted key"], or (top level). */
@@ -124,6 +127,43 @@ describe('bad input, fuzzed: accepted, or refused naming the field', () => {
     }
   });
 
+  it('the scenario loader accepts or refuses any mutation of the library and fixture files, naming each bad field path', async () => {
+    const library = join(import.meta.dirname, '..', 'suites', 'chaos', 'library');
+    const fixtures = join(import.meta.dirname, 'fixtures', 'scenarios');
+    const sources = [
+      ...(await readdir(library)).map((f) => join(library, f)),
+      ...['user-passes.yaml', 'user-fails.yaml', 'service-under-pod-loss.yaml'].map((f) => join(fixtures, f)),
+    ];
+    const dir = await mkdtemp(join(tmpdir(), 'gauntlet-scenario-fuzz-'));
+    try {
+      // A file workload's manifests are read relative to the scenario: the fixtures' one sits beside them.
+      await writeFile(
+        join(dir, 'extra-deployment.yaml'),
+        await readFile(join(fixtures, 'extra-deployment.yaml')),
+      );
+      const file = join(dir, 'fuzz.yaml');
+      for (const source of sources) {
+        const doc = parse(await readFile(source, 'utf8')) as unknown;
+        await fc.assert(
+          fc.asyncProperty(
+            fc.oneof({ weight: 1, arbitrary: fc.jsonValue() }, { weight: 9, arbitrary: mutationsOf(doc) }),
+            async (raw) => {
+              await writeFile(file, stringify(raw) ?? ''); // undefined: the document removed
+              try {
+                await loadScenario(file);
+              } catch (error) {
+                expectNamedRefusal(error, file);
+              }
+            },
+          ),
+          { numRuns: 100 },
+        );
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   describe('through the CLI: exit 2, no stack trace, nothing started', function () {
     this.timeout(180_000);
     let dir: string;
@@ -171,6 +211,39 @@ describe('bad input, fuzzed: accepted, or refused naming the field', () => {
       }
       expect(existsSync(out), 'no run directory, so no ledger').to.equal(false);
       expect(await readdir(stateDir), 'no ledger pointer').to.deep.equal([]);
+    });
+
+    it('run --scenario with a refused scenario file', async () => {
+      // The user's passing fixture would provision a cluster and run: only mutations the loader refuses are run.
+      const fixtures = join(import.meta.dirname, 'fixtures', 'scenarios');
+      const doc = parse(await readFile(join(fixtures, 'user-passes.yaml'), 'utf8')) as unknown;
+      const out = join(dir, 'scenario-runs');
+      await writeFile(
+        join(dir, 'extra-deployment.yaml'),
+        await readFile(join(fixtures, 'extra-deployment.yaml')),
+      );
+      let run = 0;
+      for (const raw of fc.sample(mutationsOf(doc), { numRuns: 40, seed: 2026 })) {
+        if (run === 3) break;
+        const file = join(dir, `scenario-${run}.yaml`);
+        await writeFile(file, stringify(raw) ?? '');
+        const refused = await loadScenario(file).then(
+          () => false,
+          () => true,
+        );
+        if (!refused) continue;
+        run++;
+        const result = await gauntlet(['run', '--scenario', file, '--out', out], {
+          GAUNTLET_STATE_DIR: stateDir,
+        });
+        expect(result.exitCode, result.stderr).to.equal(ExitCode.Usage);
+        expect(result.stderr)
+          .to.contain('invalid scenario')
+          .and.not.match(/^\s+at /m);
+      }
+      expect(run, 'refused samples run').to.equal(3);
+      expect(existsSync(out), 'no run directory').to.equal(false);
+      expect(await readdir(stateDir), 'no cluster').to.deep.equal([]);
     });
   });
 });

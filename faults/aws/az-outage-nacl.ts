@@ -10,6 +10,7 @@ import {
 import { z } from 'zod';
 import { discoverCluster } from '../../src/aws/discovery.ts';
 import { ConfigError } from '../../src/errors.ts';
+import { crashPoint } from '../engine/crash-point.ts';
 import type { Fault } from '../fault.ts';
 import { awsWhereSchema, clientsOf, dryRun, requireAws, whereOf } from './aws-fault-context.ts';
 
@@ -100,6 +101,7 @@ export const azOutageNacl: Fault<Record<string, never>, Undo> = {
       new CreateNetworkAclCommand({ VpcId: undo.vpcId, TagSpecifications: denyAclTags(undo, ctx.runId) }),
     );
     const aclId = created.NetworkAcl!.NetworkAclId!;
+    crashPoint('aws-az-outage-nacl:acl-created');
     // A new NACL already denies everything (IPv6 too, where the VPC has it) by its final `*` rule; explicit
     // IPv4 rules make the intent visible to whoever looks at it in the console.
     for (const Egress of [false, true])
@@ -118,6 +120,7 @@ export const azOutageNacl: Fault<Record<string, never>, Undo> = {
       await ec2.send(
         new ReplaceNetworkAclAssociationCommand({ AssociationId: associationId, NetworkAclId: aclId }),
       );
+      crashPoint('aws-az-outage-nacl:subnet-moved');
     }
   },
   async revert(ctx, undo) {
@@ -133,6 +136,7 @@ export const azOutageNacl: Fault<Record<string, never>, Undo> = {
           }),
         );
     }
+    crashPoint('aws-az-outage-nacl:subnets-restored');
     for (const aclId of await denyAclsOf(ec2, undo.token))
       await ec2.send(new DeleteNetworkAclCommand({ NetworkAclId: aclId }));
   },

@@ -2,6 +2,7 @@ import { StopInstancesCommand } from '@aws-sdk/client-ec2';
 import { z } from 'zod';
 import { discoverCluster } from '../../src/aws/discovery.ts';
 import { ConfigError } from '../../src/errors.ts';
+import { crashPoint } from '../engine/crash-point.ts';
 import type { Fault } from '../fault.ts';
 import { awsWhereSchema, clientsOf, dryRun, requireAws, whereOf } from './aws-fault-context.ts';
 import { startInstances, stopInstances } from './instance-power.ts';
@@ -53,12 +54,14 @@ export const azOutagePower: Fault<Record<string, never>, Undo> = {
     const { ec2, autoscaling } = clientsOf(ctx, undo);
     // Groups first: a stopped instance must never be seen unhealthy by a group still allowed to replace it.
     await suspendReplacement(autoscaling, undo.groups);
+    crashPoint('aws-az-outage-power:groups-suspended');
     await stopInstances(ec2, undo.instances);
   },
   async revert(ctx, undo) {
     const { ec2, autoscaling } = clientsOf(ctx, undo);
     // Instances first, running before the groups judge their health again.
     await startInstances(ec2, undo.instances);
+    crashPoint('aws-az-outage-power:instances-started');
     await resumeReplacement(autoscaling, undo.groups);
   },
   async verify(ctx, spec, target) {

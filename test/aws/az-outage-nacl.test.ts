@@ -7,6 +7,7 @@ import { ExitCode } from '../../src/errors.ts';
 import { zones } from '../helpers/aws-clusters.ts';
 import { AwsWorld, optInMarker } from '../helpers/aws-world.ts';
 import { startGauntlet } from '../helpers/cli.ts';
+import { crashMatrix, revertedBy } from '../helpers/crash-matrix.ts';
 import { fakeSecretKey } from '../helpers/moto.ts';
 import { pollUntil } from '../helpers/wait.ts';
 
@@ -237,23 +238,30 @@ describe('aws-az-outage-nacl: deny-all NACL on a zone, guarded, always reverted 
     await expectRestored();
   });
 
-  // Wherever the harness dies, `gauntlet recover` puts every subnet back and deletes the deny-all NACL. After
-  // apply it recovers from the ledger alone (no config: region and endpoint come from the journaled undo and
-  // the environment).
-  for (const point of ['after-intent', 'after-apply', 'after-applied-record', 'after-revert']) {
-    it(`SIGKILLed at ${point}: gauntlet recover restores every association and deletes the NACL`, async () => {
+  // Wherever the harness dies, `gauntlet recover` puts every subnet back and deletes the deny-all NACL: at each of
+  // the engine's crash points and at the fault's own steps (the NACL made but no subnet moved yet, the subnet
+  // moved, the subnets restored but the NACL not yet deleted). It recovers from the ledger alone (no config:
+  // region and endpoint come from the journaled undo and the environment).
+  const subnet = () => world.kops.subnets[zone]!;
+  const cases = [
+    ...crashMatrix,
+    { point: 'aws-az-outage-nacl:acl-created', inEffect: false, pending: true },
+    { point: 'aws-az-outage-nacl:subnet-moved', inEffect: true, pending: true },
+    { point: 'aws-az-outage-nacl:subnets-restored', inEffect: false, pending: true },
+  ];
+  for (const { point, inEffect, pending } of cases) {
+    it(`SIGKILLed at ${point}: recover reverts ${pending ? 'the outage once' : 'nothing'}; every association back, no NACL of ours`, async () => {
       const killed = await world.cli(inject(['--zone', zone, '--for', '0']), { GAUNTLET_CRASH_AT: point });
+      expect(killed.signal, `the harness should have been SIGKILLed at ${point}\n${killed.stderr}`).to.equal(
+        'SIGKILL',
+      );
       expect(
-        killed.exitCode,
-        `the harness should have been SIGKILLed at ${point}\n${killed.stderr}`,
-      ).to.not.equal(0);
-      if (point === 'after-applied-record')
-        expect((await world.aclBySubnet())[world.kops.subnets[zone]!]).to.not.equal(
-          original[world.kops.subnets[zone]!],
-        );
+        (await world.aclBySubnet())[subnet()] !== original[subnet()],
+        `the subnet off its ACL when the harness died at ${point}`,
+      ).to.equal(inEffect);
       const recover = await world.cli(['recover', '--cluster', world.cluster]);
       expect(recover.exitCode, recover.stderr).to.equal(0);
-      expect(recover.stdout).to.contain(`reverted aws-az-outage-nacl on zone/${zone}`);
+      expect(revertedBy(recover.stdout)).to.deep.equal(pending ? [`aws-az-outage-nacl on zone/${zone}`] : []);
       await expectRestored();
       const again = await world.cli(['recover', '--cluster', world.cluster]);
       expect(again.stdout).to.contain('nothing to recover');

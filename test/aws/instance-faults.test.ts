@@ -8,6 +8,7 @@ import { ExitCode } from '../../src/errors.ts';
 import { type BuiltCluster, buildEksctlCluster } from '../helpers/aws-clusters.ts';
 import { AwsWorld } from '../helpers/aws-world.ts';
 import { startGauntlet } from '../helpers/cli.ts';
+import { crashMatrix, revertedBy } from '../helpers/crash-matrix.ts';
 import { pollUntil } from '../helpers/wait.ts';
 
 /** Power, stop and terminate faults against moto's EC2 and Auto Scaling, with the embedded cluster's Nodes. */
@@ -88,36 +89,65 @@ describe('aws instance faults: AZ power loss, stop, terminate (moto + embedded c
     await expectAllRunningAndResumed();
   });
 
-  it('aws-az-outage-power SIGKILLed after apply: gauntlet recover (ledger alone) starts every instance and resumes the groups', async () => {
-    const zone = 'us-east-1c';
-    const killed = await world.cli(inject('aws-az-outage-power', ['--zone', zone, '--for', '0']), {
-      GAUNTLET_CRASH_AT: 'after-applied-record',
+  // Wherever the harness dies during a power loss, `gauntlet recover` (the ledger alone) starts every instance
+  // and resumes the groups: at each of the engine's crash points, with the groups suspended but no instance
+  // stopped yet, and with the instances started again but the groups still suspended.
+  const powerCases = [
+    ...crashMatrix,
+    { point: 'aws-az-outage-power:groups-suspended', inEffect: false, pending: true },
+    { point: 'aws-az-outage-power:instances-started', inEffect: false, pending: true },
+  ];
+  for (const { point, inEffect, pending } of powerCases) {
+    it(`aws-az-outage-power SIGKILLed at ${point}: recover reverts ${pending ? 'it once' : 'nothing'}, every instance running, every group resumed`, async () => {
+      const zone = 'us-east-1c';
+      const killed = await world.cli(inject('aws-az-outage-power', ['--zone', zone, '--for', '0']), {
+        GAUNTLET_CRASH_AT: point,
+      });
+      expect(killed.signal, `the harness should have been SIGKILLed at ${point}\n${killed.stderr}`).to.equal(
+        'SIGKILL',
+      );
+      const now = await states();
+      expect(
+        inZone(zone).map((i) => now[i.id]),
+        `the zone's instances when the harness died at ${point}`,
+      ).to.deep.equal(inZone(zone).map(() => (inEffect ? 'stopped' : 'running')));
+      if (point.endsWith(':groups-suspended') || point.endsWith(':instances-started'))
+        for (const g of groupsIn(zone))
+          expect(await suspended(g), g).to.deep.equal([...replaceProcesses].sort());
+      const recover = await world.cli(['recover', '--cluster', world.cluster]);
+      expect(recover.exitCode, recover.stderr).to.equal(0);
+      expect(revertedBy(recover.stdout)).to.deep.equal(
+        pending ? [`aws-az-outage-power on zone/${zone}`] : [],
+      );
+      await expectAllRunningAndResumed();
     });
-    expect(killed.exitCode).to.not.equal(0);
-    const now = await states();
-    expect(inZone(zone).map((i) => now[i.id])).to.deep.equal(inZone(zone).map(() => 'stopped'));
-    const recover = await world.cli(['recover', '--cluster', world.cluster]);
-    expect(recover.exitCode, recover.stderr).to.equal(0);
-    expect(recover.stdout).to.contain(`reverted aws-az-outage-power on zone/${zone}`);
-    await expectAllRunningAndResumed();
-  });
+  }
 
-  it('aws-instance-stop by Node name: the backing instance stops; SIGKILL + recover starts it', async () => {
-    const worker = world.kops.workers.find((w) => w.zone === 'us-east-1a')!;
-    const killed = await world.cli(
-      inject('aws-instance-stop', ['--names', 'kwok-us-east-1a-0', '--for', '0']),
-      {
-        GAUNTLET_CRASH_AT: 'after-applied-record',
-      },
-    );
-    expect(killed.exitCode).to.not.equal(0);
-    expect((await states())[worker.id]).to.equal('stopped');
-    // Its group must not replace it meanwhile (a stopped instance fails the EC2 health check).
-    expect(await suspended(worker.group), worker.group).to.deep.equal([...replaceProcesses].sort());
-    const recover = await world.cli(['recover', '--cluster', world.cluster]);
-    expect(recover.stdout).to.contain(`reverted aws-instance-stop on instance/${worker.id}`);
-    await expectAllRunningAndResumed();
-  });
+  // A worker stopped by its Node's name, its group kept from replacing it (a stopped instance fails the EC2
+  // health check); SIGKILLed at each of the engine's crash points, `gauntlet recover` starts it again.
+  for (const { point, inEffect, pending } of crashMatrix) {
+    it(`aws-instance-stop by Node name, SIGKILLed at ${point}: recover reverts ${pending ? 'it once' : 'nothing'}, the instance running, its group resumed`, async () => {
+      const worker = world.kops.workers.find((w) => w.zone === 'us-east-1a')!;
+      const killed = await world.cli(
+        inject('aws-instance-stop', ['--names', 'kwok-us-east-1a-0', '--for', '0']),
+        { GAUNTLET_CRASH_AT: point },
+      );
+      expect(killed.signal, `the harness should have been SIGKILLed at ${point}\n${killed.stderr}`).to.equal(
+        'SIGKILL',
+      );
+      expect((await states())[worker.id], `the worker when the harness died at ${point}`).to.equal(
+        inEffect ? 'stopped' : 'running',
+      );
+      if (inEffect)
+        expect(await suspended(worker.group), worker.group).to.deep.equal([...replaceProcesses].sort());
+      const recover = await world.cli(['recover', '--cluster', world.cluster]);
+      expect(recover.exitCode, recover.stderr).to.equal(0);
+      expect(revertedBy(recover.stdout)).to.deep.equal(
+        pending ? [`aws-instance-stop on instance/${worker.id}`] : [],
+      );
+      await expectAllRunningAndResumed();
+    });
+  }
 
   it('control-plane termination: the group replaces it, the replacement and a healthy API are timed', async () => {
     const cp = world.kops.controlPlane.find((i) => i.zone === 'us-east-1a')!;

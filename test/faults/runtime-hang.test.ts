@@ -9,6 +9,7 @@ import { type Kube, kubeFromFile } from '../../src/kube/client.ts';
 import { watchUntil } from '../../src/kube/watch-until.ts';
 import type { LocalClusterSpec } from '../../src/model/local-cluster-spec.ts';
 import { gauntlet, isolatedStateDir, startGauntlet } from '../helpers/cli.ts';
+import { crashMatrix, revertedBy } from '../helpers/crash-matrix.ts';
 
 const marker = 'gauntlet.dev/runtime';
 const namespace = 'runtime-hang';
@@ -302,22 +303,27 @@ describe('runtime-hang fault: NotReady with the kubelet wording, Lease renewed, 
     await untilNode(kube, node, 'without not-ready taints', (n) => notReadyTaints(n).length === 0, 30_000);
   });
 
-  // Where this fault's revert must be harmless: an intent whose apply never ran, a half-done hold, and a revert
-  // that ran but was not recorded (so recover reverts it a second time).
-  for (const point of ['after-intent', 'after-apply', 'after-revert']) {
-    it(`SIGKILLed at ${point}: recover leaves the node Ready and no marker behind`, async () => {
+  // SIGKILLed at each of the engine's crash points: the node marked exactly while the fault is in effect, and
+  // `gauntlet recover` reverts it once wherever an intent is pending (an intent whose apply never ran, a hold, a
+  // revert that ran but was not recorded), nothing otherwise; the node Ready and unmarked after.
+  for (const { point, inEffect, pending } of crashMatrix) {
+    it(`SIGKILLed at ${point}: recover reverts ${pending ? 'it once' : 'nothing'}, the node Ready and no marker behind`, async () => {
       const node = nodeOf(0);
       const killed = await gauntlet(inject(['--names', node, '--for', '0']), {
         ...env,
         GAUNTLET_CRASH_AT: point,
       });
+      expect(killed.signal, `the harness should have been SIGKILLed at ${point}\n${killed.stderr}`).to.equal(
+        'SIGKILL',
+      );
+      const atDeath = await kube.core.readNode({ name: node });
       expect(
-        killed.exitCode,
-        `the harness should have been SIGKILLed at ${point}\n${killed.stderr}`,
-      ).to.not.equal(0);
+        atDeath.metadata?.annotations?.[marker] !== undefined,
+        `the node marked when the harness died at ${point}`,
+      ).to.equal(inEffect);
       const recover = await gauntlet(['recover', '--cluster', cluster], env);
       expect(recover.exitCode, recover.stderr).to.equal(0);
-      expect(recover.stdout).to.contain(`reverted runtime-hang on node/${node}`);
+      expect(revertedBy(recover.stdout)).to.deep.equal(pending ? [`runtime-hang on node/${node}`] : []);
       await untilNode(
         kube,
         node,
