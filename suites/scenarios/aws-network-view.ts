@@ -6,7 +6,6 @@ import type { RunContext } from '../../src/model/run-context.ts';
 
 /** The cluster's network as EC2 sees it: which ACL each subnet is on, and the harness's deny-all ACLs. */
 export interface AwsNetworkView {
-  cluster: string;
   /** Cluster subnets by zone. */
   subnetsByZone: Record<string, string[]>;
   /** Every subnet of the VPC and the network ACL it is associated with. */
@@ -38,7 +37,6 @@ export async function readAwsNetwork(run: RunContext): Promise<AwsNetworkView> {
       .map((i) => i.node!)
       .sort();
   return {
-    cluster: map.cluster,
     subnetsByZone: Object.fromEntries(Object.entries(map.zones).map(([z, { subnets }]) => [z, subnets])),
     aclBySubnet,
     harnessAcls: harnessAcls.sort(),
